@@ -1,0 +1,1 @@
+"""The robot model: URDF/xacro reading, forward kinematics, Jacobians and IK."""

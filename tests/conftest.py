@@ -1,0 +1,24 @@
+"""Shared fixtures: the cell's robot model and seeded generators."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("MUJOCO_GL", "egl")
+
+from jazari.robot.model import RobotModel, load_cell_model
+
+
+@pytest.fixture(scope="session")
+def cell_model() -> RobotModel:
+    """The cell's arm (base_link to tcp) from urdf/cell.urdf.xacro."""
+    return load_cell_model()
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A generator with a fixed seed, fresh for each test."""
+    return np.random.default_rng(20261126)
