@@ -20,6 +20,7 @@ N poses on numpy arrays (``solve_batch``, for throughput).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -209,7 +210,18 @@ class AnalyticIK:
         return cls.from_chain(model.chain)
 
     def _flange_pose(self, T_base_tip: FloatArray) -> FloatArray:
-        return self.T_dh_base @ T_base_tip @ self.T_tip_flange
+        # Skipped products keep the single-pose call fast when the chain's base is the
+        # DH base and the tip is on the flange axis (the cell's arm).
+        T = T_base_tip if self._base_is_dh else self.T_dh_base @ T_base_tip
+        return T if self._tip_is_flange else T @ self.T_tip_flange
+
+    @functools.cached_property
+    def _base_is_dh(self) -> bool:
+        return bool(np.array_equal(self.T_dh_base, np.eye(4)))
+
+    @functools.cached_property
+    def _tip_is_flange(self) -> bool:
+        return bool(np.allclose(self.T_tip_flange, np.eye(4), rtol=0.0, atol=1e-15))
 
     def solve(self, T_base_tip: ArrayLike, q_seed: ArrayLike | None = None) -> FloatArray:
         """Every solution within the joint limits, closest to ``q_seed`` first.
