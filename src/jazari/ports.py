@@ -29,7 +29,8 @@ class CameraIntrinsics:
     Attributes:
         width, height: image size [px].
         fx, fy: focal lengths [px].
-        cx, cy: principal point [px], from the top-left pixel's corner.
+        cx, cy: principal point [px], in pixel indices: the centre of the top-left
+            pixel is (0, 0), as in OpenCV and ROS camera_info.
     """
 
     width: int
