@@ -23,10 +23,16 @@ setup(
     version="0.1.0",
     packages=find_packages("src"),
     package_dir={"": "src"},
+    package_data={"jazari": ["py.typed"], "jazari.record": ["definitions/*/*/*"]},
     data_files=[
         ("share/ament_index/resource_index/packages", [f"resource/{PACKAGE}"]),
         (f"share/{PACKAGE}", ["package.xml"]),
         *(_share(d) for d in ("launch", "urdf", "config", "rviz") if (HERE / d).is_dir()),
+        *(
+            _share(f"ros2_ws/src/jazari_interfaces/{kind}")
+            for kind in ("msg", "srv", "action")
+            if (HERE / "ros2_ws/src/jazari_interfaces" / kind).is_dir()
+        ),
     ],
     install_requires=["setuptools"],
     zip_safe=True,
