@@ -9,7 +9,6 @@ import pytest
 
 from jazari.bench.perception import TwinScenes, match
 from jazari.perception.detector import PartDetector
-from jazari.quality.catalogue import load_part_types
 from jazari.quality.errors import CatalogueError
 from jazari.quality.inspector import InspectionParams, Inspector, load_inspection_params
 from jazari.quality.verdict import CheckResult, Verdict
@@ -69,19 +68,6 @@ def test_check_result_describes_the_excess() -> None:
     assert "FAIL by 0.007 m" in c.describe()
     v = Verdict("red_box", (c, CheckResult("color.cie76", True, 1.0, 0.0, 10.0, 0.0, "ΔE")))
     assert not v.passed and v.failed == (c,)
-
-
-def test_catalogue_types_come_in_perceptions_order() -> None:
-    types = {t.name: t for t in load_part_types()}
-    assert types["yellow_box"].measured_order() == (0.070, 0.032, 0.040)
-    assert types["orange_cylinder"].measured_order() == (0.055, 0.030)
-
-
-def test_load_part_types_names_a_missing_field(tmp_path: Path) -> None:
-    path = tmp_path / "parts.yaml"
-    path.write_text("/**:\n  ros__parameters:\n    types:\n      odd:\n        shape: box\n")
-    with pytest.raises(CatalogueError, match="'dimensions_m'"):
-        load_part_types(path)
 
 
 def test_inspection_params_reject_unknown_metric_and_keys(tmp_path: Path) -> None:

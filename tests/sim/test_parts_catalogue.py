@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -12,16 +13,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jazari.config import load_params
+from jazari.perception.colorspace import delta_e_76_rgb
+from jazari.quality.errors import CatalogueError
 from jazari.sim.errors import PartSpecError, SpawnError
 from jazari.sim.footprint import gap
 from jazari.sim.parts import (
     Defect,
     PartCatalogue,
     PartInstance,
-    delta_e,
+    draw_part,
     load_catalogue,
     spawn_parts,
-    srgb_to_lab,
     touching_pairs,
 )
 
@@ -51,16 +53,9 @@ def test_catalogue_colours_are_distinct_from_each_other_and_the_table(
     table = (0.82, 0.78, 0.70)
     colours = [s.color_rgb for s in catalogue.specs]
     for i, a in enumerate(colours):
-        assert delta_e(a, table) > 30.0
+        assert delta_e_76_rgb(a, table) > 30.0
         for b in colours[i + 1 :]:
-            assert delta_e(a, b) > 2 * catalogue.specs[0].color_tolerance_delta_e
-
-
-def test_srgb_to_lab_gives_reference_values() -> None:
-    lab = srgb_to_lab([[1.0, 1.0, 1.0], [0.0, 0.0, 0.0], [1.0, 0.0, 0.0]])
-    np.testing.assert_allclose(lab[0], [100.0, 0.0, 0.0], atol=0.05)
-    np.testing.assert_allclose(lab[1], [0.0, 0.0, 0.0], atol=1e-9)
-    np.testing.assert_allclose(lab[2], [53.24, 80.09, 67.20], atol=0.1)  # sRGB red, D65
+            assert delta_e_76_rgb(a, b) > 2 * catalogue.specs[0].color_tolerance_delta_e
 
 
 def test_unknown_part_type_raises_naming_it(catalogue: PartCatalogue) -> None:
@@ -73,14 +68,14 @@ def test_unknown_part_type_raises_naming_it(catalogue: PartCatalogue) -> None:
 def test_catalogue_rejects_unknown_shape_naming_it() -> None:
     params = _params()
     params["types"]["red_box"]["shape"] = "sphere"
-    with pytest.raises(PartSpecError, match="'sphere'"):
+    with pytest.raises(CatalogueError, match="'sphere'"):
         PartCatalogue.from_params(params)
 
 
 def test_catalogue_rejects_negative_dimension_naming_the_part() -> None:
     params = _params()
     params["types"]["blue_box"]["dimensions_m"] = [0.05, -0.05, 0.03]
-    with pytest.raises(PartSpecError, match="blue_box"):
+    with pytest.raises(CatalogueError, match="blue_box"):
         PartCatalogue.from_params(params)
 
 
@@ -89,6 +84,21 @@ def test_catalogue_rejects_wrong_colour_within_tolerance() -> None:
     params["types"]["red_box"]["wrong_color_rgb"] = [0.81, 0.12, 0.12]
     with pytest.raises(PartSpecError, match="wrong_color_rgb"):
         PartCatalogue.from_params(params)
+
+
+def test_catalogue_rejects_type_without_wrong_colour_naming_it() -> None:
+    params = _params()
+    del params["types"]["green_cylinder"]["wrong_color_rgb"]
+    with pytest.raises(PartSpecError, match=r"green_cylinder.*'wrong_color_rgb'"):
+        PartCatalogue.from_params(params)
+
+
+def test_colour_defect_of_a_type_outside_the_catalogue_is_refused(
+    catalogue: PartCatalogue,
+) -> None:
+    stranger = replace(catalogue.spec("red_box"), name="grey_box")
+    with pytest.raises(PartSpecError, match="'grey_box'"):
+        draw_part(stranger, 0, Defect.COLOR, catalogue.defects, np.random.default_rng(0))
 
 
 def test_catalogue_rejects_unknown_defect_kind() -> None:
@@ -198,7 +208,7 @@ def test_every_defect_is_detectable_from_its_description(catalogue: PartCatalogu
         if p.defect is Defect.DIMENSION:
             assert np.max(dev) >= 2.5 * p.spec.tolerance_m - 1e-12
         elif p.defect is Defect.COLOR:
-            assert delta_e(p.color_rgb, p.spec.color_rgb) > p.spec.color_tolerance_delta_e
+            assert delta_e_76_rgb(p.color_rgb, p.spec.color_rgb) > p.spec.color_tolerance_delta_e
         else:
             assert p.mark is not None
             _assert_mark_on_top_face(p)

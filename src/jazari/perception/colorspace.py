@@ -49,6 +49,11 @@ def delta_e_76(lab_a: FloatArray, lab_b: FloatArray) -> FloatArray:
     return np.asarray(np.linalg.norm(np.asarray(lab_a) - np.asarray(lab_b), axis=-1))
 
 
+def delta_e_76_rgb(rgb_a: Sequence[float], rgb_b: Sequence[float]) -> float:
+    """ΔE*ab (CIE 1976) between two sRGB colours in [0, 1]."""
+    return float(delta_e_76(srgb_to_lab(rgb_a), srgb_to_lab(rgb_b)))
+
+
 def delta_e_2000(lab_a: FloatArray, lab_b: FloatArray) -> FloatArray:
     """ΔE00 (CIEDE2000, kL = kC = kH = 1, Sharma et al. 2005); broadcasts over (..., 3)."""
     a = np.asarray(lab_a, dtype=float)

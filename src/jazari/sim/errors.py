@@ -12,7 +12,9 @@ class SimConfigError(SimError, ConfigError):
 
 
 class PartSpecError(SimError, ValueError):
-    """A part type in the catalogue is malformed or unknown."""
+    """A part type is unknown, or the twin's part of the catalogue (defects, wrong colours,
+    spawn rules) is malformed; a malformed part type itself raises
+    :class:`jazari.quality.errors.CatalogueError`."""
 
 
 class SpawnError(SimError):

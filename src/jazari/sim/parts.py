@@ -1,12 +1,15 @@
 """The parts catalogue (``config/parts.yaml``) and the seeded spawner of parts on the table.
 
-A part type is a box or an upright cylinder with nominal dimensions, a dimensional
-tolerance, a colour with a colour tolerance (ΔE*ab in CIELAB, D65) and a mass. A
-spawned part is an instance of a type: its real dimensions vary within the tolerance,
-unless it is defective on purpose:
+A part type (:class:`jazari.quality.catalogue.PartType`) is a box or an upright
+cylinder with nominal dimensions, a dimensional tolerance, a colour with a colour
+tolerance (ΔE*ab in CIELAB, D65) and a mass. The twin adds what only it needs: the
+defects it puts on purpose and where parts are laid out. A spawned part is an instance
+of a type: its real dimensions vary within the tolerance, unless it is defective on
+purpose:
 
 * ``dimension``: one dimension is off by several tolerances;
-* ``color``: the part has the type's ``wrong_color_rgb``;
+* ``color``: the part has the type's ``wrong_color_rgb`` (an entry of ``types`` that
+  only the twin reads);
 * ``mark``: a dark stripe on the top face, where the overhead camera sees it.
 
 Part frame: origin at the part's geometric centre, z up (the cylinder's axis), for a
@@ -28,16 +31,15 @@ import numpy as np
 
 from jazari.config import ParamReader, load_params, load_params_file
 from jazari.geometry.transforms import FloatArray, make_transform, rpy_to_matrix
+from jazari.perception.colorspace import delta_e_76_rgb
+from jazari.quality.catalogue import RGB, PartType, part_types_from_params, read_rgb
 from jazari.sim.errors import PartSpecError, SpawnError
 from jazari.sim.footprint import DISC, RECT, Footprint, gap, place_touching
 
-SHAPES = ("box", "cylinder")
 # Parts closer than this count as touching in the ground truth [m].
 TOUCH_DISTANCE_M = 0.001
 # Marks stay this far inside the top face's edge [m].
 MARK_INSET_M = 0.003
-
-RGB = tuple[float, float, float]
 
 
 class Defect(enum.Enum):
@@ -47,106 +49,6 @@ class Defect(enum.Enum):
     DIMENSION = "dimension"
     COLOR = "color"
     MARK = "mark"
-
-
-def srgb_to_lab(rgb: Sequence[float] | FloatArray) -> FloatArray:
-    """CIELAB (D65) of sRGB colours in [0, 1]; shape (..., 3) in, (..., 3) out."""
-    c = np.asarray(rgb, dtype=float)
-    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    m = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
-    xyz = (lin @ m.T) / np.array([0.95047, 1.0, 1.08883])
-    eps = (6.0 / 29.0) ** 3
-    f = np.where(xyz > eps, np.cbrt(xyz), xyz / (3.0 * (6.0 / 29.0) ** 2) + 4.0 / 29.0)
-    return np.stack(
-        [
-            116.0 * f[..., 1] - 16.0,
-            500.0 * (f[..., 0] - f[..., 1]),
-            200.0 * (f[..., 1] - f[..., 2]),
-        ],
-        axis=-1,
-    )
-
-
-def delta_e(rgb_a: Sequence[float], rgb_b: Sequence[float]) -> float:
-    """Colour difference ΔE*ab (CIE 1976) between two sRGB colours in [0, 1]."""
-    return float(np.linalg.norm(srgb_to_lab(rgb_a) - srgb_to_lab(rgb_b)))
-
-
-@dataclass(frozen=True)
-class PartSpec:
-    """One part type of the catalogue (see the module docstring for conventions).
-
-    Attributes:
-        name: the type's name (``red_box``).
-        shape: ``box`` or ``cylinder``.
-        dimensions_m: nominal box (x, y, z) or cylinder (diameter, height) [m].
-        tolerance_m: allowed deviation of every dimension from nominal, ± [m].
-        color_rgb: nominal sRGB colour in [0, 1].
-        color_tolerance_delta_e: allowed ΔE*ab from the nominal colour.
-        wrong_color_rgb: the colour of a part with a colour defect.
-        mass_kg: mass [kg].
-    """
-
-    name: str
-    shape: str
-    dimensions_m: tuple[float, ...]
-    tolerance_m: float
-    color_rgb: RGB
-    color_tolerance_delta_e: float
-    wrong_color_rgb: RGB
-    mass_kg: float
-
-    def __post_init__(self) -> None:
-        where = f"part type {self.name!r}"
-        if self.shape not in SHAPES:
-            raise PartSpecError(f"{where}: shape must be one of {SHAPES}, got {self.shape!r}")
-        n = 3 if self.shape == "box" else 2
-        if len(self.dimensions_m) != n or not all(d > 0 for d in self.dimensions_m):
-            raise PartSpecError(
-                f"{where}: a {self.shape} needs {n} dimensions > 0 m, got {self.dimensions_m}"
-            )
-        if not 0 < self.tolerance_m < min(self.dimensions_m) / 4:
-            raise PartSpecError(
-                f"{where}: tolerance_m must be in (0, min dimension / 4), got {self.tolerance_m}"
-            )
-        if self.mass_kg <= 0:
-            raise PartSpecError(f"{where}: mass_kg must be > 0, got {self.mass_kg}")
-        if self.color_tolerance_delta_e <= 0:
-            raise PartSpecError(
-                f"{where}: color_tolerance_delta_e must be > 0, got {self.color_tolerance_delta_e}"
-            )
-        wrong = delta_e(self.color_rgb, self.wrong_color_rgb)
-        if wrong < 2.0 * self.color_tolerance_delta_e:
-            raise PartSpecError(
-                f"{where}: wrong_color_rgb {self.wrong_color_rgb} is only ΔE {wrong:.1f} from "
-                f"color_rgb; it must be at least twice the tolerance "
-                f"({2.0 * self.color_tolerance_delta_e})"
-            )
-
-    @property
-    def height_m(self) -> float:
-        """Nominal height [m]."""
-        return self.dimensions_m[-1]
-
-    @property
-    def grasp_width_m(self) -> float:
-        """Nominal width between the fingers [m]: a box's narrower side, a cylinder's
-        diameter."""
-        return min(self.dimensions_m[:2]) if self.shape == "box" else self.dimensions_m[0]
-
-    @classmethod
-    def read(cls, name: str, r: ParamReader) -> PartSpec:
-        """From one entry of ``types`` in the catalogue."""
-
-        def rgb(key: str) -> RGB:
-            v = r.numbers(key, 3, 0.0, 1.0)
-            return (v[0], v[1], v[2])
-
-        return cls(
-            name, r.choice("shape", SHAPES), r.numbers("dimensions_m"), r.positive("tolerance_m"),
-            rgb("color_rgb"), r.positive("color_tolerance_delta_e"), rgb("wrong_color_rgb"),
-            r.positive("mass_kg"),
-        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -166,6 +68,8 @@ class DefectParams:
             smallest side (or diameter).
         mark_thickness_m: the mark's height over the top face [m] (paint-thin: the depth
             image does not show it).
+        wrong_color_rgb: by part type name, the sRGB colour of a part with a colour
+            defect (``wrong_color_rgb`` in the type's entry of ``types``).
     """
 
     probability: float
@@ -176,10 +80,24 @@ class DefectParams:
     mark_width_m: float
     mark_length_fraction: tuple[float, float]
     mark_thickness_m: float
+    wrong_color_rgb: Mapping[str, RGB]
+
+    def wrong_color(self, part_type: str) -> RGB:
+        """The colour of a part of ``part_type`` with a colour defect.
+
+        Raises:
+            PartSpecError: naming the type when it has no wrong colour.
+        """
+        if part_type not in self.wrong_color_rgb:
+            raise PartSpecError(
+                f"part type {part_type!r} has no wrong_color_rgb; "
+                f"the types that have one: {list(self.wrong_color_rgb)}"
+            )
+        return self.wrong_color_rgb[part_type]
 
     @classmethod
-    def read(cls, r: ParamReader) -> DefectParams:
-        """From the ``defects`` section."""
+    def read(cls, r: ParamReader, types: ParamReader) -> DefectParams:
+        """From the ``defects`` section and each entry's ``wrong_color_rgb`` in ``types``."""
         kinds = []
         for k in r.strings("kinds"):
             try:
@@ -199,12 +117,12 @@ class DefectParams:
         ):
             if lo > hi:
                 raise PartSpecError(f"{r.where}.{key} must be (lo, hi) with lo <= hi, got {lo, hi}")
-        mark = r.numbers("mark_color_rgb", 3, 0.0, 1.0)
+        wrong = {str(n): read_rgb(types.section(str(n)), "wrong_color_rgb") for n in types.params}
         return cls(
             r.number("probability", 0.0, 1.0), tuple(kinds),
             r.number("in_tolerance_fraction", 0.0, 0.9),
-            (factor[0], factor[1]), (mark[0], mark[1], mark[2]), r.positive("mark_width_m"),
-            (length[0], length[1]), r.positive("mark_thickness_m"),
+            (factor[0], factor[1]), read_rgb(r, "mark_color_rgb"), r.positive("mark_width_m"),
+            (length[0], length[1]), r.positive("mark_thickness_m"), wrong,
         )  # fmt: skip
 
 
@@ -257,9 +175,15 @@ class SpawnParams:
 
 @dataclass(frozen=True)
 class PartCatalogue:
-    """The part types and the rules for spawning them."""
+    """The part types and the rules for spawning them.
 
-    specs: tuple[PartSpec, ...]
+    Attributes:
+        specs: the part types, in catalogue order.
+        defects: how spawned parts vary and fail (with each type's wrong colour).
+        spawn: where and how parts are laid out.
+    """
+
+    specs: tuple[PartType, ...]
     defects: DefectParams
     spawn: SpawnParams
 
@@ -267,13 +191,23 @@ class PartCatalogue:
         names = [s.name for s in self.specs]
         if not names or len(set(names)) != len(names):
             raise PartSpecError(f"part type names must be present and unique, got {names}")
+        for s in self.specs:
+            wrong = self.defects.wrong_color(s.name)
+            de = delta_e_76_rgb(s.color_rgb, wrong)
+            # Far enough that a colour defect is a clear failure, not a borderline one.
+            if de < 2.0 * s.color_tolerance_delta_e:
+                raise PartSpecError(
+                    f"part type {s.name!r}: wrong_color_rgb {wrong} is only ΔE {de:.1f} from "
+                    f"color_rgb; it must be at least twice the tolerance "
+                    f"({2.0 * s.color_tolerance_delta_e})"
+                )
 
     @property
     def names(self) -> tuple[str, ...]:
         """The part types' names, in catalogue order."""
         return tuple(s.name for s in self.specs)
 
-    def spec(self, name: str) -> PartSpec:
+    def spec(self, name: str) -> PartType:
         """The part type called ``name``.
 
         Raises:
@@ -284,7 +218,7 @@ class PartCatalogue:
                 return s
         raise PartSpecError(f"unknown part type {name!r}; known: {list(self.names)}")
 
-    def max_dimension_error_m(self, spec: PartSpec) -> float:
+    def max_dimension_error_m(self, spec: PartType) -> float:
         """Largest deviation from nominal a spawned part of ``spec`` can have [m]."""
         return self.defects.out_of_tolerance_factor[1] * spec.tolerance_m
 
@@ -304,13 +238,16 @@ class PartCatalogue:
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any], where: str = "parts.yaml") -> PartCatalogue:
-        """From a ``ros__parameters`` mapping with ``types``, ``defects`` and ``spawn``."""
+        """From a ``ros__parameters`` mapping with ``types``, ``defects`` and ``spawn``.
+
+        Raises:
+            CatalogueError: for a malformed part type (:mod:`jazari.quality.catalogue`).
+            PartSpecError: for malformed defects, wrong colours or spawn rules.
+        """
+        specs = part_types_from_params(params, where)
         r = ParamReader(params, where, PartSpecError)
-        types = r.section("types")
-        specs = tuple(PartSpec.read(str(name), types.section(str(name))) for name in types.params)
-        return cls(
-            specs, DefectParams.read(r.section("defects")), SpawnParams.read(r.section("spawn"))
-        )
+        defects = DefectParams.read(r.section("defects"), r.section("types"))
+        return cls(specs, defects, SpawnParams.read(r.section("spawn")))
 
 
 def load_catalogue(path: Path | str | None = None) -> PartCatalogue:
@@ -355,7 +292,7 @@ class PartInstance:
     """
 
     part_id: int
-    spec: PartSpec
+    spec: PartType
     defect: Defect
     dimensions_m: tuple[float, ...]
     color_rgb: RGB
@@ -367,7 +304,7 @@ class PartInstance:
 
     @classmethod
     def nominal(
-        cls, spec: PartSpec, part_id: int, x_m: float, y_m: float, yaw_rad: float = 0.0
+        cls, spec: PartType, part_id: int, x_m: float, y_m: float, yaw_rad: float = 0.0
     ) -> PartInstance:
         """A perfect part of ``spec`` at (x_m, y_m, yaw_rad)."""
         return cls(
@@ -424,7 +361,7 @@ def _draw_mark(
 
 
 def draw_part(
-    spec: PartSpec, part_id: int, defect: Defect, params: DefectParams, rng: np.random.Generator
+    spec: PartType, part_id: int, defect: Defect, params: DefectParams, rng: np.random.Generator
 ) -> PartInstance:
     """A part of ``spec`` with ``defect``, its dimensions varied by ``rng``, at the origin."""
     tol = spec.tolerance_m
@@ -439,8 +376,8 @@ def draw_part(
             f"dimension {i} is {dims[i]:.4f} m, nominal {spec.dimensions_m[i]:.4f} ± {tol:.4f} m"
         )
     elif defect is Defect.COLOR:
-        color = spec.wrong_color_rgb
-        detail = f"colour {color} is ΔE {delta_e(color, spec.color_rgb):.1f} from nominal"
+        color = params.wrong_color(spec.name)
+        detail = f"colour {color} is ΔE {delta_e_76_rgb(color, spec.color_rgb):.1f} from nominal"
     elif defect is Defect.MARK:
         mark = _draw_mark(tuple(dims), spec.shape, params, rng)
         detail = f"surface mark {mark.length_m * 1e3:.1f} mm x {mark.width_m * 1e3:.1f} mm on top"
