@@ -133,6 +133,13 @@ class ParamReader:
             raise self.error(f"{self.where}.{key} must be one of {allowed}, got {value!r}")
         return str(value)
 
+    def string(self, key: str) -> str:
+        """A non-empty string."""
+        value = self._raw(key)
+        if not isinstance(value, str) or not value:
+            raise self.error(f"{self.where}.{key} must be a non-empty string, got {value!r}")
+        return value
+
     def strings(self, key: str) -> tuple[str, ...]:
         """A non-empty list of strings."""
         value = self._raw(key)

@@ -81,6 +81,9 @@ def driver_params(port: str) -> dict[str, Any]:
     """``serial_driver.yaml`` pointed at ``port``."""
     params = dict(load_params("serial_driver"))
     params["port"] = port
+    # The rig's servos move their own motor models as direct drives (no external gear).
+    params["counts_per_rev"] = [4096] * len(params["joints"])
+    params["torque_constant_nm_per_a"] = [10.6 / 4.4] * len(params["joints"])
     # The emulator shares two loaded cores with everything else: a wide margin keeps a
     # scheduling hiccup from looking like a silent servo.
     params["timeout_margin_s"] = 0.02

@@ -195,7 +195,11 @@ def run(args: argparse.Namespace) -> BenchResult:
     if emulator_cpu is not None:
         os.sched_setaffinity(0, set(cpus) - {emulator_cpu})
     try:
-        params.update(port=emulator.port, baud=args.baud, return_delay_us=0)
+        # The emulated servos run their own motor models as direct drives (no gear).
+        params.update(
+            port=emulator.port, baud=args.baud, return_delay_us=0,
+            counts_per_rev=[4096] * SERVOS, torque_constant_nm_per_a=[10.6 / 4.4] * SERVOS,
+        )  # fmt: skip
         config = SerialBusConfig.from_params(params)
         cpu: dict[tuple[str, float | None], list[float]] = {}
         blocks = 10  # alternate often, so both see the same machine load

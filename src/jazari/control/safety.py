@@ -204,7 +204,7 @@ class SafetyConfig:
     start_tolerance_rad: float = 0.05
     velocity_margin: float = 1.2
     max_setpoint_gap_s: float = 0.05
-    setpoint_jitter_s: float = 0.002
+    setpoint_jitter_s: float = 0.01
 
     def __post_init__(self) -> None:
         if int(self.watchdog_cycles) != self.watchdog_cycles or self.watchdog_cycles < 1:
@@ -236,7 +236,7 @@ class SafetyConfig:
             start_tolerance_rad=float(section.get("start_tolerance_rad", 0.05)),
             velocity_margin=float(section.get("velocity_margin", 1.2)),
             max_setpoint_gap_s=float(section.get("max_setpoint_gap_s", 0.05)),
-            setpoint_jitter_s=float(section.get("setpoint_jitter_s", 0.002)),
+            setpoint_jitter_s=float(section.get("setpoint_jitter_s", 0.01)),
         )
 
     def following_limits(self, n: int) -> FloatArray:

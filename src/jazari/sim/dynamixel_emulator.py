@@ -35,7 +35,7 @@ import os
 import select
 import threading
 import tty
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
@@ -43,6 +43,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from jazari.clock import WallClock
+from jazari.config import ParamReader
 from jazari.control.dynamixel.control_table import baud_code, servo_model
 from jazari.control.dynamixel.errors import PacketError
 from jazari.control.dynamixel.packet import (
@@ -119,6 +120,35 @@ class EmulatorConfig:
             value = getattr(self, name)
             if not (math.isfinite(value) and value >= 0):
                 raise SimConfigError(f"{name} must be >= 0, got {value}")
+
+    @classmethod
+    def for_driver(cls, params: Mapping[str, Any]) -> EmulatorConfig:
+        """The chain that a serial driver configured by ``params`` (``serial_driver.yaml``)
+        expects on its line: same IDs, baud, model, joints and mounting.
+
+        Raises:
+            SimConfigError: naming a missing or malformed parameter.
+        """
+        r = ParamReader(params, "serial_driver.yaml", SimConfigError)
+        joints = r.strings("joints")
+        n = len(joints)
+        ids = r.numbers("ids", n)
+        counts = r.numbers("counts_per_rev", n)
+        offsets = r.numbers("zero_offset_counts", n)
+        direction = r.numbers("direction", n)
+        delay_units = r.integer("return_delay_us", 0) // 2
+        mode = r.integer("operating_mode", 0)
+        specs = tuple(
+            ServoSpec(
+                int(ids[k]), return_delay_time=delay_units, operating_mode=mode,
+                counts_per_rev=int(counts[k]), zero_offset_counts=int(offsets[k]),
+                direction=int(direction[k]),
+            )
+            for k in range(n)
+        )  # fmt: skip
+        return cls(
+            specs, baud=r.integer("baud", 1), model_name=r.string("servo_model"), joint_names=joints
+        )
 
 
 # -- fault and inspection commands (picklable, so they reach a child process) -----------

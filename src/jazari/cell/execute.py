@@ -1,0 +1,108 @@
+"""Carrying out a pick-and-place plan: arm segments through the trajectory follower
+(and so through the safety supervisor and the drives), gripper segments through the
+gripper port, with the grasp checked where it matters."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from jazari.control.follower import TrajectoryFollower
+from jazari.control.safety import SupervisorState
+from jazari.planning.plan import PickPlacePlan, Segment
+from jazari.ports import DriveState, Gripper
+
+# After these segments the part must still be in the fingers.
+_CARRYING_CHECKS = ("lift", "transfer")
+
+
+class Outcome(enum.Enum):
+    """How the execution of a plan ended."""
+
+    PLACED = "placed"  # every segment ran; the part was released over its bin
+    MISSED = "missed"  # the fingers closed on nothing
+    DROPPED = "dropped"  # the part left the fingers while carried
+    ABORTED = "aborted"  # a motion failed its tolerances; the cell is still armed
+    FAULT = "fault"  # the safety supervisor stopped the cell; nothing moves until re-armed
+
+
+@dataclass(frozen=True)
+class ExecutionResult:
+    """Outcome, the segment where it was decided, and why (empty when placed)."""
+
+    outcome: Outcome
+    stage: str
+    message: str = ""
+
+
+class PlanExecutor:
+    """Runs plans on the cell's follower and gripper.
+
+    Args:
+        follower: streams arm trajectories through the supervisor.
+        gripper: opens and closes the fingers (blocking until they stop).
+        on_cycle: called with every drive state the follower reads (recording).
+    """
+
+    def __init__(
+        self,
+        follower: TrajectoryFollower,
+        gripper: Gripper,
+        on_cycle: Callable[[DriveState], None] | None = None,
+    ) -> None:
+        self.follower = follower
+        self.gripper = gripper
+        self._on_cycle = on_cycle
+
+    def execute(self, plan: PickPlacePlan) -> ExecutionResult:
+        """Run every segment of ``plan`` in order; stop at the first that fails."""
+        for segment in plan.segments:
+            result = self._segment(segment)
+            if result is not None:
+                if result.outcome is Outcome.MISSED:
+                    self._back_off(plan)
+                return result
+        return ExecutionResult(Outcome.PLACED, "retreat")
+
+    def _segment(self, segment: Segment) -> ExecutionResult | None:
+        if segment.label == "grasp":
+            self.gripper.close()
+            if not self.gripper.grasped():
+                return ExecutionResult(
+                    Outcome.MISSED,
+                    "grasp",
+                    f"fingers closed to {self.gripper.width_m():.4f} m on nothing",
+                )
+            return None
+        if segment.label == "release":
+            self.gripper.open()
+            return None
+        motion = self._move(segment)
+        if motion is not None:
+            return motion
+        if segment.label in _CARRYING_CHECKS and not self.gripper.grasped():
+            return ExecutionResult(Outcome.DROPPED, segment.label, "the part left the fingers")
+        return None
+
+    def _cycle(self, _index: int, state: DriveState) -> None:
+        if self._on_cycle is not None:
+            self._on_cycle(state)
+
+    def _move(self, segment: Segment) -> ExecutionResult | None:
+        result = self.follower.follow(segment.trajectory, on_cycle=self._cycle)
+        if result.successful:
+            return None
+        if self.follower.supervisor.state is not SupervisorState.ARMED:
+            reason = self.follower.supervisor.stop_reason
+            return ExecutionResult(
+                Outcome.FAULT, segment.label, str(reason) if reason else result.error_string
+            )
+        return ExecutionResult(
+            Outcome.ABORTED, segment.label, f"{result.code.name}: {result.error_string}"
+        )
+
+    def _back_off(self, plan: PickPlacePlan) -> None:
+        """After a missed grasp: open, and leave the table along the planned lift."""
+        self.gripper.open()
+        self._move(plan.segment("lift"))

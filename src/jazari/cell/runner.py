@@ -1,0 +1,150 @@
+"""The in-process runner: the whole cell in one process, in simulation.
+
+It wires the MuJoCo twin (camera, plant, gripper), the emulated Dynamixel servos on a
+pseudo-terminal driving the twin's joints, the Protocol 2.0 driver behind the safety
+supervisor and the trajectory follower, perception, inspection, planning and the task
+sequence. Every joint motion goes through the driver stack byte for byte; the twin
+moves only when the emulated servos move it (the emulator advances its physics in
+real time).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from jazari.cell.execute import PlanExecutor
+from jazari.cell.planner import CellPlanner
+from jazari.cell.sequence import CellSequence, Hooks, SequenceConfig, State
+from jazari.cell.vision import CellVision
+from jazari.clock import WallClock
+from jazari.config import ParamReader, load_params
+from jazari.control.backends import driver_params_name, open_drive_bus
+from jazari.control.follower import FollowerConfig, TrajectoryFollower
+from jazari.control.safety import JointLimits, SafetyConfig, SafetySupervisor
+from jazari.errors import ConfigError
+from jazari.geometry.transforms import FloatArray
+from jazari.planning.pick_place import default_planner
+from jazari.planning.scene import Scene
+from jazari.sim.camera import TwinCamera
+from jazari.sim.dynamixel_emulator import EmulatorConfig, EmulatorThread
+from jazari.sim.truth import SceneTruth
+from jazari.sim.twin import CellTwin, TwinGripper
+
+log = logging.getLogger(__name__)
+
+# The twin is moved by emulated drives of these backends.
+SIMULATED_DRIVES = ("serial",)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What to run.
+
+    Attributes:
+        parts: parts spawned on the table.
+        seed: seed of the scene (parts) and of the planner.
+        drives: drive backend (``serial``; see :data:`SIMULATED_DRIVES`).
+        depth_noise: render the camera with the sensor noise model.
+    """
+
+    parts: int = 6
+    seed: int = 0
+    drives: str = "serial"
+    depth_noise: bool = True
+
+    def __post_init__(self) -> None:
+        if self.parts < 1:
+            raise ConfigError(f"parts must be >= 1, got {self.parts}")
+        if self.drives not in SIMULATED_DRIVES:
+            raise ConfigError(
+                f"drives {self.drives!r} cannot move the simulated cell yet; "
+                f"simulated backends: {list(SIMULATED_DRIVES)}"
+            )
+
+
+@dataclass
+class SimCell:
+    """The cell's components, wired and armed (build with :func:`sim_cell`)."""
+
+    twin: CellTwin
+    camera: TwinCamera
+    emulator: EmulatorThread
+    supervisor: SafetySupervisor
+    sequence: CellSequence
+
+    def truth(self) -> SceneTruth:
+        """Ground truth of the scene now (for reports and tests, never for the cell)."""
+        return self.twin.ground_truth()
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """How a run ended, what the sequence recorded, and the scene's ground truth then."""
+
+    state: State
+    sequence: CellSequence
+    truth: SceneTruth
+
+
+def measured_q(supervisor: SafetySupervisor) -> FloatArray:
+    """The arm's last measured joint positions [rad] (read over the bus if none yet)."""
+    state = (
+        supervisor.last_state if supervisor.last_state is not None else supervisor.bus.read_state()
+    )
+    return np.array(state.position_rad, dtype=float)
+
+
+def _sequence_config(params: dict[str, Any]) -> SequenceConfig:
+    section = ParamReader(params, "cell.yaml", ConfigError).section("sequence")
+    return SequenceConfig.from_params(dict(section.params))
+
+
+@contextlib.contextmanager
+def sim_cell(options: RunOptions, hooks: Hooks | None = None) -> Iterator[SimCell]:
+    """Build the simulated cell, arm it, and close everything on exit."""
+    cell_params = load_params("cell")
+    twin = CellTwin.with_random_parts(options.parts, options.seed)
+    drive_params = dict(load_params(driver_params_name(options.drives)))
+    noise = replace(twin.params.depth_noise, enabled=options.depth_noise)
+    clock = WallClock()
+    hooks = hooks or Hooks()
+    with contextlib.ExitStack() as stack:
+        camera = stack.enter_context(TwinCamera(twin, depth_noise=noise, seed=options.seed))
+        emulator = stack.enter_context(
+            EmulatorThread(EmulatorConfig.for_driver(drive_params), plant=twin)
+        )
+        drive_params["port"] = emulator.port
+        bus = open_drive_bus(options.drives, drive_params, clock=clock)
+        stack.callback(bus.close)
+        limits = JointLimits.from_chain(twin.robot.chain, bus.joint_names)
+        supervisor = SafetySupervisor(bus, limits, SafetyConfig.from_params(drive_params), clock)
+        stack.callback(supervisor.disarm)
+        follower = TrajectoryFollower(supervisor, clock, FollowerConfig.from_params(drive_params))
+        executor = PlanExecutor(
+            follower, TwinGripper(twin, clock=clock), on_cycle=hooks.on_drive_state
+        )
+        planner = CellPlanner(
+            default_planner(twin.robot),
+            Scene.from_model(twin.robot),
+            np.random.default_rng(options.seed),
+        )
+        sequence = CellSequence(
+            camera, CellVision(), planner, executor, twin, functools.partial(measured_q, supervisor),
+            _sequence_config(cell_params), hooks,
+        )  # fmt: skip
+        supervisor.arm()
+        yield SimCell(twin, camera, emulator, supervisor, sequence)
+
+
+def run_cell(options: RunOptions, hooks: Hooks | None = None) -> RunResult:
+    """Run the cell until its table is empty or it stops."""
+    with sim_cell(options, hooks) as cell:
+        state = cell.sequence.run()
+        return RunResult(state, cell.sequence, cell.truth())
