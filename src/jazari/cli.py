@@ -1,7 +1,8 @@
 """The ``jazari`` command.
 
-``jazari bench NAME [--json]`` runs one benchmark from :mod:`jazari.bench`; ``jazari
-bench --list`` names them. Benchmarks are discovered from the modules of that package,
+``jazari demo`` sorts parts in the simulated cell (:mod:`jazari.demo`); ``jazari bench
+NAME [--json]`` runs one benchmark from :mod:`jazari.bench`; ``jazari bench --list``
+names them. Benchmarks are discovered from the modules of that package,
 so adding one needs no change here.
 """
 
@@ -45,6 +46,8 @@ def _build_parser() -> argparse.ArgumentParser:
             "--json", action="store_true", help="print one JSON object instead of a table"
         )
         module.add_arguments(p)
+    demo = sub.add_parser("demo", help="sort parts end to end in the simulated cell")
+    importlib.import_module("jazari.demo").add_arguments(demo)
     return parser
 
 
@@ -58,8 +61,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     commands: dict[str, Callable[[argparse.ArgumentParser, argparse.Namespace], int]] = {
         "bench": _bench,
+        "demo": _demo,
     }
     return commands[args.command](parser, args)
+
+
+def _demo(_parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    status: int = importlib.import_module("jazari.demo").main(args)
+    return status
 
 
 def _bench(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -24,6 +24,7 @@ class EventKind(enum.Enum):
     PICK_START = "pick_start"  # a part is chosen and planning starts
     PLACED = "placed"  # a part was put in a bin (detail: the bin)
     FAILURE = "failure"  # a part could not be handled at some stage (detail: the reason)
+    GAVE_UP = "gave_up"  # the cell will not try a part again (detail: the last reason)
     FAULT = "fault"  # the cell stopped (drive fault, e-stop): downtime starts
     FAULT_CLEARED = "fault_cleared"  # an operator re-armed the cell: downtime ends
 

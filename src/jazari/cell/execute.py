@@ -53,7 +53,7 @@ class PlanExecutor:
     ) -> None:
         self.follower = follower
         self.gripper = gripper
-        self._on_cycle = on_cycle
+        self.on_cycle = on_cycle
 
     def execute(self, plan: PickPlacePlan) -> ExecutionResult:
         """Run every segment of ``plan`` in order; stop at the first that fails."""
@@ -86,8 +86,8 @@ class PlanExecutor:
         return None
 
     def _cycle(self, _index: int, state: DriveState) -> None:
-        if self._on_cycle is not None:
-            self._on_cycle(state)
+        if self.on_cycle is not None:
+            self.on_cycle(state)
 
     def _move(self, segment: Segment) -> ExecutionResult | None:
         result = self.follower.follow(segment.trajectory, on_cycle=self._cycle)

@@ -79,6 +79,11 @@ class SimCell:
     supervisor: SafetySupervisor
     sequence: CellSequence
 
+    def attach(self, hooks: Hooks) -> None:
+        """Observe the sequence (and every drive state the follower reads) with ``hooks``."""
+        self.sequence.hooks = hooks
+        self.sequence.executor.on_cycle = hooks.on_drive_state
+
     def truth(self) -> SceneTruth:
         """Ground truth of the scene now (for reports and tests, never for the cell)."""
         return self.twin.ground_truth()
@@ -107,14 +112,13 @@ def _sequence_config(params: dict[str, Any]) -> SequenceConfig:
 
 
 @contextlib.contextmanager
-def sim_cell(options: RunOptions, hooks: Hooks | None = None) -> Iterator[SimCell]:
+def sim_cell(options: RunOptions) -> Iterator[SimCell]:
     """Build the simulated cell, arm it, and close everything on exit."""
     cell_params = load_params("cell")
     twin = CellTwin.with_random_parts(options.parts, options.seed)
     drive_params = dict(load_params(driver_params_name(options.drives)))
     noise = replace(twin.params.depth_noise, enabled=options.depth_noise)
     clock = WallClock()
-    hooks = hooks or Hooks()
     with contextlib.ExitStack() as stack:
         camera = stack.enter_context(TwinCamera(twin, depth_noise=noise, seed=options.seed))
         emulator = stack.enter_context(
@@ -127,9 +131,7 @@ def sim_cell(options: RunOptions, hooks: Hooks | None = None) -> Iterator[SimCel
         supervisor = SafetySupervisor(bus, limits, SafetyConfig.from_params(drive_params), clock)
         stack.callback(supervisor.disarm)
         follower = TrajectoryFollower(supervisor, clock, FollowerConfig.from_params(drive_params))
-        executor = PlanExecutor(
-            follower, TwinGripper(twin, clock=clock), on_cycle=hooks.on_drive_state
-        )
+        executor = PlanExecutor(follower, TwinGripper(twin, clock=clock))
         planner = CellPlanner(
             default_planner(twin.robot),
             Scene.from_model(twin.robot),
@@ -137,7 +139,7 @@ def sim_cell(options: RunOptions, hooks: Hooks | None = None) -> Iterator[SimCel
         )
         sequence = CellSequence(
             camera, CellVision(), planner, executor, twin, functools.partial(measured_q, supervisor),
-            _sequence_config(cell_params), hooks,
+            _sequence_config(cell_params),
         )  # fmt: skip
         supervisor.arm()
         yield SimCell(twin, camera, emulator, supervisor, sequence)
@@ -145,6 +147,8 @@ def sim_cell(options: RunOptions, hooks: Hooks | None = None) -> Iterator[SimCel
 
 def run_cell(options: RunOptions, hooks: Hooks | None = None) -> RunResult:
     """Run the cell until its table is empty or it stops."""
-    with sim_cell(options, hooks) as cell:
+    with sim_cell(options) as cell:
+        if hooks is not None:
+            cell.attach(hooks)
         state = cell.sequence.run()
         return RunResult(state, cell.sequence, cell.truth())

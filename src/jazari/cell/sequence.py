@@ -18,6 +18,7 @@ left can be planned; a part missed, dropped or left on the table is retried up t
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import logging
 import time
@@ -122,6 +123,23 @@ class Hooks:
     on_drive_state: Callable[[DriveState], None] | None = None
 
 
+def combine_hooks(*hooks: Hooks) -> Hooks:
+    """One set of hooks calling each of ``hooks`` in turn."""
+
+    def fan_out(name: str) -> Callable[..., None] | None:
+        calls = [getattr(h, name) for h in hooks if getattr(h, name) is not None]
+        if not calls:
+            return None
+
+        def call(*args: Any) -> None:
+            for c in calls:
+                c(*args)
+
+        return call
+
+    return Hooks(*(fan_out(f.name) for f in dataclasses.fields(Hooks)))
+
+
 @dataclass
 class _Pending:
     """The pick in progress."""
@@ -204,8 +222,7 @@ class CellSequence:
         candidates = [s for s in self._seen if s.id not in skip]
         if not candidates:
             for failure in self._deferred.values():
-                self._given_up.add(failure.part)
-                self.failures.append(failure)
+                self._abandon(failure)
             self._deferred.clear()
             return State.DONE
         target = candidates[0]
@@ -292,8 +309,12 @@ class CellSequence:
         self._attempts[part] = self._attempts.get(part, 0) + 1
         self._event(EventKind.FAILURE, part, stage, reason)
         if self._attempts[part] >= self.config.max_attempts_per_part:
-            self._given_up.add(part)
-            self.failures.append(Failure(part, stage, reason))
+            self._abandon(Failure(part, stage, reason))
+
+    def _abandon(self, failure: Failure) -> None:
+        self._given_up.add(failure.part)
+        self.failures.append(failure)
+        self._event(EventKind.GAVE_UP, failure.part, failure.stage, failure.reason)
 
     def _defer(self, target: SeenPart, stage: str, reason: str) -> State:
         """Put ``target`` aside until another part is placed."""
