@@ -112,10 +112,16 @@ def _sequence_config(params: dict[str, Any]) -> SequenceConfig:
 
 
 @contextlib.contextmanager
-def sim_cell(options: RunOptions) -> Iterator[SimCell]:
-    """Build the simulated cell, arm it, and close everything on exit."""
+def sim_cell(options: RunOptions, twin: CellTwin | None = None) -> Iterator[SimCell]:
+    """Build the simulated cell, arm it, and close everything on exit.
+
+    Args:
+        options: what to run.
+        twin: a twin with a scene of one's own (default: ``options.parts`` parts spawned
+            with ``options.seed``).
+    """
     cell_params = load_params("cell")
-    twin = CellTwin.with_random_parts(options.parts, options.seed)
+    twin = twin if twin is not None else CellTwin.with_random_parts(options.parts, options.seed)
     drive_params = dict(load_params(driver_params_name(options.drives)))
     noise = replace(twin.params.depth_noise, enabled=options.depth_noise)
     clock = WallClock()
@@ -145,9 +151,11 @@ def sim_cell(options: RunOptions) -> Iterator[SimCell]:
         yield SimCell(twin, camera, emulator, supervisor, sequence)
 
 
-def run_cell(options: RunOptions, hooks: Hooks | None = None) -> RunResult:
-    """Run the cell until its table is empty or it stops."""
-    with sim_cell(options) as cell:
+def run_cell(
+    options: RunOptions, hooks: Hooks | None = None, twin: CellTwin | None = None
+) -> RunResult:
+    """Run the cell until its table is empty or it stops (see :func:`sim_cell`)."""
+    with sim_cell(options, twin) as cell:
         if hooks is not None:
             cell.attach(hooks)
         state = cell.sequence.run()
