@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # as a fallback) for headless MuJoCo rendering, iproute2 for the EtherCAT test network.
 APT_PACKAGES := libusb-1.0-0 libegl1 libgl1 libgl1-mesa-dri libegl-mesa0 libosmesa6 libgomp1 iproute2
 
-.PHONY: test lint typecheck pytest bench deps apt-deps clean
+.PHONY: test lint typecheck pytest bench demo deps apt-deps clean
 
 test: lint typecheck pytest
 
@@ -50,3 +50,6 @@ bench: deps
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+demo: deps
+	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/jazari demo

@@ -13,6 +13,7 @@ Writes to ``--out`` (default ``./jazari-demo``):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
@@ -28,7 +29,8 @@ from jazari.cell.vision import SeenPart
 from jazari.config import load_params
 from jazari.ports import RGBDFrame
 from jazari.record.recorder import McapRecorder
-from jazari.ros.cell_recording import DEMO_TOPICS, CellRecording
+from jazari.ros.cell_recording import DEMO_TOPICS, CellRecording, MessageSink, Tee
+from jazari.ros.live import FoxgloveLive
 
 OUTPUTS = ("report.json", "cell.mcap", "summary.png")
 BIN_OF = {False: "bin_accepted", True: "bin_rejected"}  # by "is defective"
@@ -45,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--live", action="store_true", help="serve the run to Foxglove on 127.0.0.1"
     )
+    parser.add_argument("--live-port", type=int, default=8765, help="WebSocket port of --live")
     parser.add_argument("--no-noise", action="store_true", help="render depth without sensor noise")
 
 
@@ -109,6 +112,7 @@ def summary_table(report: dict[str, Any]) -> str:
     sw = statistics.median(p["software_ms"] for p in picks) if picks else float("nan")
     cycle = statistics.median(p["cycle_s"] for p in picks) if picks else float("nan")
     oee = report["oee"]
+    a, p, q = oee["availability"], oee["performance"], oee["quality"]
     rows = [
         ("parts on the table", f"{report['parts']}"),
         ("sorted correctly", f"{report['sorted_correctly']}"),
@@ -116,10 +120,8 @@ def summary_table(report: dict[str, Any]) -> str:
         ("failures", f"{len(report['failures'])}"),
         ("software per pick, median", f"{sw:.1f} ms"),
         ("cycle per pick, median", f"{cycle:.2f} s"),
-        (
-            "OEE (A x P x Q)",
-            f"{oee['oee']:.3f} = {oee['availability']:.3f} x {oee['performance']:.3f} x {oee['quality']:.3f}",
-        ),
+        ("OEE", f"{oee['oee']:.3f}"),
+        ("availability x performance x quality", f"{a:.3f} x {p:.3f} x {q:.3f}"),
         ("final state", report["final_state"]),
     ]
     width = max(len(k) for k, _ in rows)
@@ -127,22 +129,39 @@ def summary_table(report: dict[str, Any]) -> str:
 
 
 def run_demo(
-    options: RunOptions, out: Path, *, live: bool = False, progress: bool = True
+    options: RunOptions,
+    out: Path,
+    *,
+    live: bool = False,
+    live_port: int = 8765,
+    progress: bool = True,
 ) -> dict[str, Any]:
-    """Run the demo and write its outputs to ``out``; returns the report."""
-    if live:
-        raise NotImplementedError("--live (Foxglove) is not implemented yet")
+    """Run the demo and write its outputs to ``out``; returns the report.
+
+    With ``live`` the run is also served to Foxglove on ``ws://127.0.0.1:<live_port>``.
+    """
     out.mkdir(parents=True, exist_ok=True)
     for name in OUTPUTS:
         (out / name).unlink(missing_ok=True)
     ideal = float(load_params("cell")["ideal_cycle_time_s"])
     first = FirstFrame()
-    with sim_cell(options) as cell, McapRecorder(out / "cell.mcap", DEMO_TOPICS) as recorder:
+    with contextlib.ExitStack() as stack:
+        cell = stack.enter_context(sim_cell(options))
+        recorder = stack.enter_context(McapRecorder(out / "cell.mcap", DEMO_TOPICS))
+        sink: MessageSink = recorder
+        if live:
+            view = stack.enter_context(
+                FoxgloveLive(DEMO_TOPICS, recorder.typestore, port=live_port)
+            )
+            print(f"live view: open ws://127.0.0.1:{view.port} in Foxglove", file=sys.stderr)
+            sink = Tee(recorder, view)
+        twin = cell.twin
         recording = CellRecording(
-            recorder,
-            cell.twin.robot,
-            cell.twin,
-            cell.twin.gripper_width_m,
+            sink,
+            recorder.typestore,
+            twin.robot,
+            twin,
+            twin.gripper_width_m,
             ideal_cycle_time_s=ideal,
         )
         hooks = [recording.hooks(), Hooks(on_frame=first.on_frame)]
@@ -164,7 +183,7 @@ def main(args: argparse.Namespace) -> int:
     options = RunOptions(
         parts=args.parts, seed=args.seed, drives=args.drives, depth_noise=not args.no_noise
     )
-    report = run_demo(options, args.out, live=args.live)
+    report = run_demo(options, args.out, live=args.live, live_port=args.live_port)
     print(summary_table(report))
     print(f"  outputs in {args.out}/: {', '.join(OUTPUTS)}")
     return 0 if report["sorted_correctly"] == report["parts"] else 1

@@ -143,8 +143,9 @@ def sim_cell(options: RunOptions, twin: CellTwin | None = None) -> Iterator[SimC
             Scene.from_model(twin.robot),
             np.random.default_rng(options.seed),
         )
+        joint_positions = functools.partial(measured_q, supervisor)
         sequence = CellSequence(
-            camera, CellVision(), planner, executor, twin, functools.partial(measured_q, supervisor),
+            camera, CellVision(), planner, executor, twin, joint_positions,
             _sequence_config(cell_params),
         )  # fmt: skip
         supervisor.arm()

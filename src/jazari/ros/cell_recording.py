@@ -11,8 +11,10 @@ Stamps are on the cell's clock (simulation time in the twin).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import numpy as np
+from rosbags.typesys.store import Typestore
 
 from jazari.cell.events import CellEvent, EventKind
 from jazari.cell.kpi import compute_oee
@@ -22,7 +24,6 @@ from jazari.geometry.transforms import FloatArray
 from jazari.planning.plan import PickPlacePlan
 from jazari.ports import Clock, DriveState, RGBDFrame
 from jazari.record import topics as t
-from jazari.record.recorder import McapRecorder
 from jazari.record.typestore import RosbagsMessageTypes
 from jazari.robot.chain import joint_motion
 from jazari.robot.model import RobotModel
@@ -45,11 +46,33 @@ DEMO_TOPICS: tuple[t.TopicSpec, ...] = (
 FINGER_JOINT = "gripper_finger_joint"
 
 
+class MessageSink(Protocol):
+    """Where the cell's messages go: a recording (:class:`McapRecorder`), a live view."""
+
+    def write(self, topic: str, message: object, stamp_s: float) -> None:
+        """Take ``message`` on ``topic`` at ``stamp_s`` [s]."""
+        ...
+
+
+class Tee:
+    """Every message to each of ``sinks``."""
+
+    def __init__(self, *sinks: MessageSink) -> None:
+        self.sinks = sinks
+
+    def write(self, topic: str, message: object, stamp_s: float) -> None:
+        """Pass ``message`` on to every sink."""
+        for sink in self.sinks:
+            sink.write(topic, message, stamp_s)
+
+
 class CellRecording:
-    """Writes a cell's run into ``recorder``.
+    """Writes a cell's run as messages into ``sink``.
 
     Args:
-        recorder: an open recorder holding at least :data:`DEMO_TOPICS`.
+        sink: takes the messages (an open :class:`McapRecorder` holding at least
+            :data:`DEMO_TOPICS`, a live view, or a :class:`Tee` of them).
+        typestore: the message classes the sink serialises.
         model: the cell's robot model (for TF and the robot description).
         clock: the cell's clock, for stamps of drive states and events.
         gripper_width_m: reads the finger opening [m], for the fingers' TF.
@@ -59,7 +82,8 @@ class CellRecording:
 
     def __init__(
         self,
-        recorder: McapRecorder,
+        sink: MessageSink,
+        typestore: Typestore,
         model: RobotModel,
         clock: Clock,
         gripper_width_m: Callable[[], float],
@@ -67,10 +91,10 @@ class CellRecording:
         joint_rate_hz: float = 50.0,
         ideal_cycle_time_s: float = 4.0,
     ) -> None:
-        self.recorder = recorder
+        self.recorder = sink
         self.model = model
         self.clock = clock
-        self.types = RosbagsMessageTypes(recorder.typestore)
+        self.types = RosbagsMessageTypes(typestore)
         self._gripper_width = gripper_width_m
         self._period_s = 1.0 / joint_rate_hz
         self._last_joint_s = -np.inf
