@@ -17,9 +17,7 @@ websockets = pytest.importorskip("websockets")
 async def _advertised(port: int) -> dict[str, str]:
     """Connect as a Foxglove client and collect the advertised channels."""
     channels: dict[str, str] = {}
-    async with websockets.connect(
-        f"ws://127.0.0.1:{port}", subprotocols=["foxglove.sdk.v1"]
-    ) as ws:
+    async with websockets.connect(f"ws://127.0.0.1:{port}", subprotocols=["foxglove.sdk.v1"]) as ws:
         while len(channels) < len(DEMO_TOPICS):
             raw = await asyncio.wait_for(ws.recv(), timeout=5.0)
             if isinstance(raw, str):
