@@ -103,7 +103,9 @@ class CellPlanner:
     def placed(self, target: SeenPart, plan: PickPlacePlan) -> None:
         """Remember that ``target`` now lies in its bin where ``plan`` released it."""
         slot = self._slot_of.pop(target.id, 0)
-        self.in_bins[target.target_bin].append((slot, target.part.moved_to(plan.place_pose)))
+        p = target.part
+        in_bin = Part(p.shape, p.dims_m, plan.place_pose, f"{target.target_bin}:{p.name}")
+        self.in_bins[target.target_bin].append((slot, in_bin))
 
 
 def _top_z(part: Part) -> float:
