@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from jazari.config import load_params
 from jazari.errors import ConfigError
 from jazari.planning.errors import PlanningInputError
 from jazari.planning.timing import (
@@ -115,8 +116,9 @@ def test_pieces_that_do_not_join_are_refused(home_q: np.ndarray) -> None:
 def test_limits_come_from_the_urdf_and_joint_limits_yaml(cell_model: RobotModel) -> None:
     lim = TimingLimits.from_config(cell_model, scale=0.5)
     np.testing.assert_allclose(lim.velocity, cell_model.chain.velocity * 0.5)
-    np.testing.assert_allclose(lim.acceleration, [2.5, 2.5, 2.5, 4.0, 4.0, 4.0])
-    np.testing.assert_allclose(lim.jerk, [25, 25, 25, 40, 40, 40])
+    yaml = load_params("joint_limits")
+    np.testing.assert_allclose(lim.acceleration, np.array(yaml["max_acceleration"]) * 0.5)
+    np.testing.assert_allclose(lim.jerk, np.array(yaml["max_jerk"]) * 0.5)
     params = {"joints": ["a"], "max_acceleration": [1.0], "max_jerk": [1.0]}
     with pytest.raises(ConfigError, match="no limits for joints"):
         TimingLimits.from_config(cell_model, params)

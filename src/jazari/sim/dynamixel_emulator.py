@@ -252,6 +252,8 @@ class DynamixelChain:
         self._faults = {s.spec.servo_id: _Faults() for s in self.servos}
         self._plant = plant
         self._plant_index: list[int] = []
+        # Joint angle [rad] at which each torque-off joint's brake holds it, by plant index.
+        self._brake_q: dict[int, float] = {}
         if plant is not None:
             self._plant_index = self._map_plant(plant)
             self._read_plant(plant, 0.0)
@@ -570,7 +572,11 @@ class DynamixelChain:
         targets = np.array(q_now, dtype=float)
         for servo, j in zip(self.servos, self._plant_index, strict=True):
             if servo.torque_on:
+                self._brake_q.pop(j, None)
                 targets[j] = self._joint_angle(servo, servo.get("goal_position"))
+            else:
+                # Torque off: the joint's holding brake engages where the joint was.
+                targets[j] = self._brake_q.setdefault(j, float(q_now[j]))
         try:
             plant.set_joint_targets(targets)
         except SimError as exc:  # e.g. a goal beyond the joint's limits: keep the last
