@@ -39,6 +39,8 @@ from jazari.sim.twin import CellTwin, TwinGripper
 
 log = logging.getLogger(__name__)
 
+# Reply timeout margin of the serial driver when the servos are emulated in-process [s].
+EMULATOR_MARGIN_S = 0.02
 # The twin is moved by emulated drives of these backends.
 SIMULATED_DRIVES = ("serial",)
 
@@ -131,6 +133,11 @@ def sim_cell(options: RunOptions, twin: CellTwin | None = None) -> Iterator[SimC
             EmulatorThread(EmulatorConfig.for_driver(drive_params), plant=twin)
         )
         drive_params["port"] = emulator.port
+        # The emulated servos answer from a thread of this process: a scheduling hiccup
+        # of a loaded machine must not look like a silent servo to the driver.
+        drive_params["timeout_margin_s"] = max(
+            float(drive_params["timeout_margin_s"]), EMULATOR_MARGIN_S
+        )
         bus = open_drive_bus(options.drives, drive_params, clock=clock)
         stack.callback(bus.close)
         limits = JointLimits.from_chain(twin.robot.chain, bus.joint_names)
