@@ -360,6 +360,9 @@ class SafetySupervisor:
                 axes, or a setpoint was given while stopped.
             NotArmedError: a setpoint was given while disarmed.
         """
+        # Setpoint speeds are judged between cycle starts, where the follower samples
+        # its trajectory, not between writes, which a slow read can delay.
+        started_s = self.clock.now()
         try:
             state = self.bus.read_state()
         except JazariError as exc:
@@ -390,12 +393,12 @@ class SafetySupervisor:
         target = (
             self._setpoint
             if q_setpoint_rad is None
-            else self._check_setpoint(q_setpoint_rad, state)
+            else self._check_setpoint(q_setpoint_rad, state, started_s)
         )
         if target is not None:
             self.bus.write_setpoints(target)
             self._setpoint = target
-            self._setpoint_time_s = self.clock.now()
+            self._setpoint_time_s = started_s
         return state
 
     def _report_stop(self, state: DriveState | None, *, force: bool) -> DriveState:
@@ -462,10 +465,13 @@ class SafetySupervisor:
                 )
         return None
 
-    def _check_setpoint(self, q_setpoint_rad: FloatArray, state: DriveState) -> FloatArray:
-        """``q_setpoint_rad`` as an array if it is safe to write; else stop and raise."""
+    def _check_setpoint(
+        self, q_setpoint_rad: FloatArray, state: DriveState, now_s: float
+    ) -> FloatArray:
+        """``q_setpoint_rad`` as an array if it is safe to write at ``now_s``; else stop
+        and raise."""
         q = np.array(q_setpoint_rad, dtype=float)
-        problem = self._setpoint_problem(q, state)
+        problem = self._setpoint_problem(q, state, now_s)
         if problem is None:
             return q
         message, k = problem
@@ -479,7 +485,9 @@ class SafetySupervisor:
             self._unreported = False
         raise MotionAbortedError(self._reason or StopReason(StopKind.SETPOINT, message, joints))
 
-    def _setpoint_problem(self, q: FloatArray, state: DriveState) -> tuple[str, int] | None:
+    def _setpoint_problem(
+        self, q: FloatArray, state: DriveState, now_s: float
+    ) -> tuple[str, int] | None:
         """What is wrong with setpoint ``q`` and which axis (-1: all), or None."""
         names, lim = self._names, self.limits
         if q.shape != (len(names),):
@@ -492,7 +500,7 @@ class SafetySupervisor:
         if outside.any():
             k = int(outside.argmax())
             return f"setpoint {q[k]} of {names[k]} is outside [{lim.lower[k]}, {lim.upper[k]}]", k
-        elapsed = max(self.clock.now() - self._setpoint_time_s, 0.0)
+        elapsed = max(now_s - self._setpoint_time_s, 0.0)
         credit = min(elapsed, self.config.max_setpoint_gap_s) + self.config.setpoint_jitter_s
         allowed = self._speed_limit * credit + 1e-9
         if self._setpoint is not None:
