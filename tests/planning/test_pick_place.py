@@ -214,3 +214,26 @@ def test_stats_report_where_the_time_went(
         assert plan.stats[key] >= 0.0
     assert plan.stats["candidates_tried"] >= 1
     assert dataclasses.replace(plan, stats={}).stats == {}
+
+
+def test_plan_move_returns_a_timed_collision_free_motion_between_two_configurations() -> None:
+    from jazari.planning.errors import StartStateError
+    from jazari.planning.pick_place import default_planner
+    from jazari.planning.scene import Scene
+
+    planner = default_planner()
+    scene = Scene.from_model(planner.model)
+    home = np.array([-1.5708, -1.9, 1.9, -1.5708, -1.5708, 0.0])
+    over_table = np.array([0.0, -1.2, 1.6, -1.97, -1.5708, 0.0])
+    move = planner.plan_move(home, over_table, scene, np.random.default_rng(1))
+    np.testing.assert_allclose(move.positions[0], home, atol=1e-9)
+    np.testing.assert_allclose(move.positions[-1], over_table, atol=1e-9)
+    assert np.all(np.abs(move.velocities) <= planner.limits.velocity + 1e-9)
+    assert (
+        planner.validator(planner.checker(scene.world, planner.gripper.stroke_m))
+        .valid(move.positions)
+        .all()
+    )
+    into_table = np.array([2.872, -1.165, 2.157, -2.563, -1.571, -1.841])  # tcp 1 cm into the table
+    with pytest.raises(StartStateError, match="in collision"):
+        planner.plan_move(into_table, home, scene)

@@ -12,6 +12,7 @@ from jazari.control.follower import TrajectoryFollower
 from jazari.control.safety import SupervisorState
 from jazari.planning.plan import PickPlacePlan, Segment
 from jazari.ports import DriveState, Gripper
+from jazari.robot.trajectory import JointTrajectory
 
 # After these segments the part must still be in the fingers.
 _CARRYING_CHECKS = ("lift", "transfer")
@@ -21,6 +22,7 @@ class Outcome(enum.Enum):
     """How the execution of a plan ended."""
 
     PLACED = "placed"  # every segment ran; the part was released over its bin
+    COMPLETED = "completed"  # a motion that is not a pick ran to its end
     MISSED = "missed"  # the fingers closed on nothing
     DROPPED = "dropped"  # the part left the fingers while carried
     ABORTED = "aborted"  # a motion failed its tolerances; the cell is still armed
@@ -85,22 +87,26 @@ class PlanExecutor:
             return ExecutionResult(Outcome.DROPPED, segment.label, "the part left the fingers")
         return None
 
+    def move(self, trajectory: JointTrajectory, stage: str) -> ExecutionResult:
+        """Follow one arm trajectory that is not part of a pick (COMPLETED on success)."""
+        return self._move_trajectory(trajectory, stage) or ExecutionResult(Outcome.COMPLETED, stage)
+
     def _cycle(self, _index: int, state: DriveState) -> None:
         if self.on_cycle is not None:
             self.on_cycle(state)
 
     def _move(self, segment: Segment) -> ExecutionResult | None:
-        result = self.follower.follow(segment.trajectory, on_cycle=self._cycle)
+        return self._move_trajectory(segment.trajectory, segment.label)
+
+    def _move_trajectory(self, trajectory: JointTrajectory, stage: str) -> ExecutionResult | None:
+        result = self.follower.follow(trajectory, on_cycle=self._cycle)
         if result.successful:
             return None
         if self.follower.supervisor.state is not SupervisorState.ARMED:
             reason = self.follower.supervisor.stop_reason
-            return ExecutionResult(
-                Outcome.FAULT, segment.label, str(reason) if reason else result.error_string
-            )
-        return ExecutionResult(
-            Outcome.ABORTED, segment.label, f"{result.code.name}: {result.error_string}"
-        )
+            message = str(reason) if reason else result.error_string
+            return ExecutionResult(Outcome.FAULT, stage, message)
+        return ExecutionResult(Outcome.ABORTED, stage, f"{result.code.name}: {result.error_string}")
 
     def _back_off(self, plan: PickPlacePlan) -> None:
         """After a missed grasp: open, and leave the table along the planned lift."""

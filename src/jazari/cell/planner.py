@@ -16,6 +16,7 @@ from jazari.planning.pick_place import PickPlacePlanner
 from jazari.planning.plan import PickPlacePlan
 from jazari.planning.scene import Scene, place_pose_in_bin
 from jazari.planning.validate import validate
+from jazari.robot.trajectory import JointTrajectory
 
 # Bin links in the URDF, by the sequence's bin names.
 BIN_LINKS = {"accepted": "bin_accepted", "rejected": "bin_rejected"}
@@ -50,12 +51,14 @@ class CellPlanner:
         planner: the pick-and-place planner.
         scene: the cell's fixtures (parts on the table are added per query).
         rng: random source of the planner, seeded by the runner.
+        home_q: the observe pose [rad]: the arm out of the camera's view.
         slots: how bins are filled.
     """
 
     planner: PickPlacePlanner
     scene: Scene
     rng: np.random.Generator
+    home_q: FloatArray
     slots: BinSlots = field(default_factory=BinSlots)
     in_bins: dict[str, list[tuple[int, Part]]] = field(
         default_factory=lambda: {b: [] for b in BIN_LINKS}
@@ -95,6 +98,10 @@ class CellPlanner:
         return self.planner.plan(
             target.part, self.place_pose(target), self._scene(others), q_start, self.rng
         )
+
+    def plan_home(self, others: Sequence[SeenPart], q_now: FloatArray) -> JointTrajectory:
+        """A collision-free move from ``q_now`` to the observe pose around ``others``."""
+        return self.planner.plan_move(q_now, self.home_q, self._scene(others), self.rng)
 
     def validate(self, plan: PickPlacePlan, others: Sequence[SeenPart], q_now: FloatArray) -> None:
         """Re-check ``plan`` against the scene it will run in (PlanValidationError)."""

@@ -145,10 +145,12 @@ def sim_cell(options: RunOptions, twin: CellTwin | None = None) -> Iterator[SimC
         stack.callback(supervisor.disarm)
         follower = TrajectoryFollower(supervisor, clock, FollowerConfig.from_params(drive_params))
         executor = PlanExecutor(follower, TwinGripper(twin, clock=clock))
+        cfg = ParamReader(cell_params, "cell.yaml", ConfigError)
         planner = CellPlanner(
             default_planner(twin.robot),
             Scene.from_model(twin.robot),
-            np.random.default_rng(options.seed),
+            np.random.default_rng([cfg.integer("planner_seed"), options.seed]),
+            np.array(cfg.numbers("home_q_rad", 6)),
         )
         joint_positions = functools.partial(measured_q, supervisor)
         sequence = CellSequence(

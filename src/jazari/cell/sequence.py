@@ -1,14 +1,16 @@
 """The cell's task, as an explicit state machine:
 
     CAPTURE → DETECT (and verify the last pick) → CHOOSE → PLAN → VALIDATE → EXECUTE
-       ↑__________________________________________________________________|
+       ↑_____________________________________________________________________|
+       ↑___________________________________________ RECOVER (a failed pick) __|
 
-CAPTURE takes a frame; DETECT finds and inspects the parts, and checks that the part
-placed last has left the table; CHOOSE takes the next part not given up on; PLAN and
-VALIDATE make a pick-and-place to the accepted bin (good parts) or the rejected bin;
-EXECUTE runs it on the drives and the gripper. The run ends in DONE when the table is
-empty (or holds only parts given up on), or in STOPPED after a drive fault or e-stop,
-from which nothing resumes by itself.
+CAPTURE takes a frame, with the arm out of the camera's view; DETECT finds and inspects
+the parts, and checks that the part placed last has left the table; CHOOSE takes the
+next part not given up on; PLAN and VALIDATE make a pick-and-place to the accepted bin
+(good parts) or the rejected bin; EXECUTE runs it on the drives and the gripper; after a
+failed pick RECOVER moves the arm back to the observe pose. The run ends in DONE when
+the table is empty (or holds only parts given up on), or in STOPPED after a drive fault,
+an e-stop or a failed recovery, from which nothing resumes by itself.
 
 Failures are counted, not hidden: a part with no plan is put aside until another part
 has been placed (its neighbours may have been in the way) and given up on when no part
@@ -36,6 +38,7 @@ from jazari.errors import ConfigError, JazariError
 from jazari.geometry.transforms import FloatArray
 from jazari.planning.plan import PickPlacePlan
 from jazari.ports import Camera, Clock, DriveState, RGBDFrame
+from jazari.robot.trajectory import JointTrajectory
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +52,7 @@ class State(enum.Enum):
     PLAN = "plan"
     VALIDATE = "validate"
     EXECUTE = "execute"
+    RECOVER = "recover"
     DONE = "done"
     STOPPED = "stopped"
 
@@ -68,6 +72,10 @@ class PickPlanner(Protocol):
 
     def placed(self, target: SeenPart, plan: PickPlacePlan) -> None:
         """``target`` was placed by ``plan`` and is now an obstacle in its bin."""
+        ...
+
+    def plan_home(self, others: Sequence[SeenPart], q_now: FloatArray) -> JointTrajectory:
+        """A move back to the observe pose, out of the camera's view, around ``others``."""
         ...
 
 
@@ -186,6 +194,7 @@ class CellSequence:
             State.PLAN: self._plan,
             State.VALIDATE: self._validate,
             State.EXECUTE: self._execute,
+            State.RECOVER: self._recover,
         }
         self._event(EventKind.RUN_START)
         while self.state not in (State.DONE, State.STOPPED):
@@ -258,19 +267,29 @@ class CellSequence:
         assert p.plan is not None
         result = self.executor.execute(p.plan)
         if result.outcome is Outcome.FAULT:
-            self._event(EventKind.FAULT, p.target.id, result.stage, result.message)
-            self.failures.append(Failure(p.target.id, f"execute:{result.stage}", result.message))
-            log.error("cell stopped: %s", result.message)
-            return State.STOPPED
+            return self._stop(p.target.id, f"execute:{result.stage}", result.message)
         if result.outcome is Outcome.PLACED:
             record = PickRecord(
                 p.target.id, p.target.target_bin, p.target.good, p.software_s * 1e3,
                 self.clock.now() - p.started_s,
             )  # fmt: skip
             self._placed = (record, p.target, p.plan)
-        else:
-            self._retry_or_give_up(p.target, result)
+            self._pending = None
+            return State.CAPTURE
+        self._retry_or_give_up(p.target, result)
+        return State.RECOVER
+
+    def _recover(self) -> State:
+        """After a failed pick: back to the observe pose, so the next frame sees the table."""
+        p = self._require_pending()
         self._pending = None
+        try:
+            move = self.planner.plan_home([*p.others, p.target], self.joint_positions())
+        except JazariError as exc:
+            return self._stop(p.target.id, "recover", f"cannot return to the observe pose: {exc}")
+        result = self.executor.move(move, "recover")
+        if result.outcome is not Outcome.COMPLETED:
+            return self._stop(p.target.id, "recover", result.message)
         return State.CAPTURE
 
     # -- helpers -------------------------------------------------------------------------
@@ -310,6 +329,13 @@ class CellSequence:
         self._event(EventKind.FAILURE, part, stage, reason)
         if self._attempts[part] >= self.config.max_attempts_per_part:
             self._abandon(Failure(part, stage, reason))
+
+    def _stop(self, part: int, stage: str, reason: str) -> State:
+        """Stop the cell: a fault, or a state it cannot leave safely by itself."""
+        self._event(EventKind.FAULT, part, stage, reason)
+        self.failures.append(Failure(part, stage, reason))
+        log.error("cell stopped: %s", reason)
+        return State.STOPPED
 
     def _abandon(self, failure: Failure) -> None:
         self._given_up.add(failure.part)

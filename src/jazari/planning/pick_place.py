@@ -182,6 +182,37 @@ class PickPlacePlanner:
             self._self_pairs[key] = self_pairs_for(robot, self._touching)
         return CollisionChecker(robot, world, pad, self._self_pairs[key], allowed)
 
+    def plan_move(
+        self,
+        q_start: ArrayLike,
+        q_goal: ArrayLike,
+        scene: Scene,
+        rng: np.random.Generator | None = None,
+    ) -> JointTrajectory:
+        """A collision-free, timed joint motion with the fingers open and nothing
+        carried, from ``q_start`` to ``q_goal`` [rad] (for example back to the cell's
+        observe pose after a failed pick).
+
+        Raises:
+            StartStateError: the start is in collision.
+            NoPathError: the goal is in collision, or no path within the time budget.
+        """
+        q0 = np.asarray(q_start, dtype=float)
+        q1 = np.asarray(q_goal, dtype=float)
+        validator = self.validator(self.checker(scene.world, self.gripper.stroke_m))
+        ends = validator.valid(np.stack([q0, q1]))
+        if not ends[0]:
+            raise StartStateError(f"the start {np.round(q0, 4).tolist()} is in collision")
+        if not ends[1]:
+            raise NoPathError(f"the goal {np.round(q1, 4).tolist()} is in collision")
+        generator = rng if rng is not None else np.random.default_rng(self.options.seed)
+        deadline = self.clock() + self.options.time_budget_s
+        path = rrt_connect(validator, q0, q1, generator, deadline, self.options.rrt, self.clock)
+        pieces = [StraightPiece(a, b) for a, b in itertools.pairwise(path)]
+        return time_parameterize(
+            pieces, self.limits, self.model.joint_names, self.options.sample_period_s
+        )
+
     def validator(self, checker: CollisionChecker) -> MotionValidator:
         """A motion validator at the planner's resolution."""
         return MotionValidator(checker, self.options.collision_resolution_m)

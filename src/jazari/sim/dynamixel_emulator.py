@@ -584,7 +584,7 @@ class DynamixelChain:
         plant.advance(dt_s)
         self._read_plant(plant, dt_s)
         for servo in self.servos:
-            servo.control_voltage(dt_s)  # keeps the overload timer and Present PWM
+            servo.track_load(dt_s)
 
     def _read_plant(self, plant: JointPlant, dt_s: float) -> None:
         """Copy the plant's joint states into the servos' motors (and heat them)."""

@@ -393,6 +393,21 @@ class EmulatedServo:
         self._track_saturation(pwm, pwm_limit, dt_s)
         return pwm / model.pwm_full_scale * motor.params.supply_v, current_limit
 
+    def track_load(self, dt_s: float) -> None:
+        """With a plant moving the joint: Present PWM and the overload timer follow the
+        current the joint's load draws (set by the plant's effort), not the position
+        loop, whose output a gear amplifies into saturation at tiny errors."""
+        if not self.torque_on:
+            self.last_pwm = 0
+            self._saturated_s = 0.0
+            return
+        current_limit = self.get("current_limit") * self.model.current_unit_a
+        pwm_limit = self.get("pwm_limit")
+        share = self.motor.current_a / current_limit if current_limit > 0 else math.inf
+        pwm = max(-pwm_limit, min(pwm_limit, share * pwm_limit))
+        self.last_pwm = round(pwm)
+        self._track_saturation(pwm, pwm_limit, dt_s)
+
     def _track_saturation(self, pwm: float, pwm_limit: int, dt_s: float) -> None:
         # Overload: full output that makes no headway (stalled, or driven backwards)
         # for longer than overload_time_s; full output while accelerating is fine.
