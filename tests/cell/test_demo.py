@@ -8,9 +8,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import cv2
+import mujoco
 import numpy as np
 import pytest
 
+from jazari.cell.events import CellEvent, EventKind
 from jazari.cell.runner import RunOptions, run_cell, sim_cell
 from jazari.cell.sequence import Hooks, State
 from jazari.cell.vision import CellVision
@@ -22,6 +24,7 @@ from jazari.perception.params import load_detector_params
 from jazari.ports import DriveState
 from jazari.record.reader import read_messages, read_topics
 from jazari.sim.dynamixel_emulator import RaiseHardwareError
+from jazari.sim.mjcf import part_body
 from jazari.sim.parts import PartInstance, load_catalogue
 from jazari.sim.twin import CellTwin
 
@@ -117,3 +120,29 @@ def test_unreachable_part_is_skipped_and_reported() -> None:
 def test_unknown_drive_backend_is_refused_before_anything_starts() -> None:
     with pytest.raises(ConfigError, match="cannot move the simulated cell"):
         run_cell(RunOptions(parts=1, drives="ethercat"))
+
+
+def test_a_part_that_moved_before_the_grasp_is_missed_then_found_again_and_placed() -> None:
+    catalogue = load_catalogue()
+    twin = CellTwin([PartInstance.nominal(catalogue.spec("blue_box"), 0, 0.5, -0.1)])
+    with sim_cell(RunOptions(parts=1, depth_noise=False), twin) as cell:
+        moved: list[bool] = []
+
+        def push_away(event: CellEvent) -> None:
+            # Someone moves the part after the cell saw it: the grasp closes on nothing.
+            if event.kind is EventKind.PICK_START and not moved:
+                moved.append(True)
+                with twin.lock:
+                    joint = mujoco.mj_name2id(twin.model, mujoco.mjtObj.mjOBJ_JOINT, part_body(0))
+                    address = twin.model.jnt_qposadr[joint]
+                    twin.data.qpos[address : address + 2] = (0.6, 0.15)
+                    mujoco.mj_forward(twin.model, twin.data)
+
+        cell.attach(Hooks(on_event=push_away))
+        state = cell.sequence.run()
+        truth = cell.truth()
+    assert state is State.DONE
+    kinds = [(e.kind, e.stage) for e in cell.sequence.events.events if e.kind is EventKind.FAILURE]
+    assert kinds == [(EventKind.FAILURE, "execute:grasp")]
+    assert len(cell.sequence.picks) == 1
+    assert truth.parts[0].bin == "bin_accepted"
