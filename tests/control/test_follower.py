@@ -154,3 +154,25 @@ def test_cancel_stops_following_and_holds() -> None:
 def test_bad_follower_configuration_is_named(change: dict[str, float], message: str) -> None:
     with pytest.raises(SafetyConfigError, match=message):
         FollowerConfig(**change)
+
+
+def test_a_stall_delays_the_motion_instead_of_jumping_the_setpoint() -> None:
+    with serial_rig() as rig:
+        rig.supervisor.arm()
+        written: list[np.ndarray] = []
+        stalled: list[bool] = []
+
+        def stall_once(k: int, state: object) -> None:
+            written.append(np.array(rig.supervisor.setpoint))
+            if k == 50 and not stalled:
+                stalled.append(True)
+                WallClock().sleep(0.15)  # the process is descheduled for 150 ms
+
+        fast = np.array(DQ) * 3.0
+        result = rig.follower.follow(trajectory_from(START_Q, fast, 1.0), on_cycle=stall_once)
+        assert result.successful, result.error_string
+        steps = np.abs(np.diff(np.array(written), axis=0)).max(axis=1)
+        # No setpoint step larger than two periods at the trajectory's peak speed.
+        peak = np.abs(fast).max() * np.pi / 2.0 / 1.0
+        assert steps.max() <= peak * 2.0 / rig.follower.config.rate_hz + 1e-6
+        assert rig.supervisor.state is SupervisorState.ARMED

@@ -6,7 +6,8 @@ action's result code with an error string, and never touches the bus except thro
 trajectory at the time elapsed since its start, hands the setpoint to the supervisor
 (one read and one write of the bus), and checks the path tolerance (measured against
 desired, per joint, while the trajectory runs) and, after its end, the goal tolerance
-within ``goal_time_tolerance_s``.
+within ``goal_time_tolerance_s``. A late cycle advances the trajectory by at most two
+periods, so a stall delays the motion rather than making the arm jump.
 """
 
 from __future__ import annotations
@@ -176,6 +177,12 @@ class TrajectoryFollower:
         t0: float | None = start_time_s
         state: DriveState | None = supervisor.last_state
         cycle = 0
+        # Trajectory time advances with the clock, but by at most two periods a cycle:
+        # after a stall (a late wake-up) the arm resumes along its path, delayed,
+        # instead of jumping to where the path has got to meanwhile.
+        max_step_s = 2.0 / config.rate_hz
+        t = 0.0
+        last_tick: float | None = None
 
         def result(code: ResultCode, message: str, status: str) -> FollowResult:
             return FollowResult(code, message, status, cycle, state, tuple(loop.tick_times_s))
@@ -184,7 +191,11 @@ class TrajectoryFollower:
             tick = loop.wait()
             if t0 is None:
                 t0 = tick
-            t = tick - t0
+            if last_tick is None or tick < t0:
+                t = tick - t0
+            else:
+                t += min(tick - last_tick, max_step_s)
+            last_tick = tick
             if self._cancel.is_set():
                 return result(ResultCode.SUCCESSFUL, "canceled", "canceled")
             q_des, _ = trajectory.sample(max(t, 0.0))
