@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 
 # Reply timeout margin of the serial driver when the servos are emulated in-process [s].
 EMULATOR_MARGIN_S = 0.02
+# Cycles without a fresh reading before the watchdog stops the emulated cell (50 ms at
+# 500 Hz): the emulator shares the interpreter, so it can miss a few cycles under load.
+EMULATOR_WATCHDOG_CYCLES = 25
 # The twin is moved by emulated drives of these backends.
 SIMULATED_DRIVES = ("serial",)
 
@@ -138,6 +141,9 @@ def sim_cell(options: RunOptions, twin: CellTwin | None = None) -> Iterator[SimC
         drive_params["timeout_margin_s"] = max(
             float(drive_params["timeout_margin_s"]), EMULATOR_MARGIN_S
         )
+        safety = dict(drive_params["safety"])
+        safety["watchdog_cycles"] = max(int(safety["watchdog_cycles"]), EMULATOR_WATCHDOG_CYCLES)
+        drive_params["safety"] = safety
         bus = open_drive_bus(options.drives, drive_params, clock=clock)
         stack.callback(bus.close)
         limits = JointLimits.from_chain(twin.robot.chain, bus.joint_names)
