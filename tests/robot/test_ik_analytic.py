@@ -154,3 +154,13 @@ def test_a_chain_that_is_not_ur_type_is_refused(cell_model: RobotModel) -> None:
     chain = KinematicChain.from_urdf(cell_model.urdf, "shoulder_link", "tcp")
     with pytest.raises(RobotModelError, match="6 revolute joints"):
         AnalyticIK.from_chain(chain)
+
+
+def test_arm_stretched_with_a_singular_wrist_still_gets_its_solutions(
+    cell_model: RobotModel,
+) -> None:
+    # Elbow straight and wrist singular at once; rounding makes sin θ5 look like 2e-8.
+    q = np.array([3.0, 2.25, 0.0, 5.0, 0.0, 0.0])
+    T = cell_model.chain.fk(q)
+    _assert_reaches(cell_model, _IK.solve(T, np.zeros(6)), T)
+    _assert_reaches(cell_model, _IK.solve(T, q), T)

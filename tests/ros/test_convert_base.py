@@ -15,7 +15,9 @@ from jazari.ros.errors import ConversionError
 from message_testing import cdr_round_trip
 
 
-@given(st.integers(min_value=0, max_value=2**31 - 1), st.integers(0, 999_999_999))
+# The largest second is left out: float rounding of 2**31 - 1 + 0.999999999 s carries
+# into 2**31, which int32 cannot hold (refused, see test_bad_times_are_refused).
+@given(st.integers(min_value=0, max_value=2**31 - 2), st.integers(0, 999_999_999))
 def test_time_round_trips_to_the_nanosecond(sec: int, nanosec: int) -> None:
     types = RosbagsMessageTypes()
     msg = time_msg(types, sec + nanosec / 1e9)

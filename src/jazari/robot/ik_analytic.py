@@ -34,8 +34,10 @@ from jazari.robot.chain import KinematicChain
 from jazari.robot.errors import IKError, KinematicsError, RobotModelError
 
 TWO_PI = 2.0 * math.pi
-# Below this |sin θ5| the wrist is singular and θ6 is taken from the seed.
-WRIST_SINGULAR = 1e-10
+# Below this |sin θ5| the wrist is singular and θ6 is taken from the seed (or the
+# reachable value nearest it); treating such a wrist as singular costs at most this
+# many radians of tool orientation.
+WRIST_SINGULAR = 1e-9
 # Slack on cosines and on the shoulder reach test, for targets exactly at the boundary.
 REACH_SLACK = 1e-9
 
@@ -120,13 +122,17 @@ def _wrist(
     and whether the branch exists."""
     nx, ox, ax, px, ny, oy, ay, py, nz, oz, az, pz = M
     s1, c1 = ops.sin(t1), ops.cos(t1)
-    c5 = (px * s1 - py * c1 - p.d4) / p.d6
-    ok = ops.abs(c5) <= 1.0 + REACH_SLACK
-    t5 = branch * ops.acos(ops.clip(c5, -1.0, 1.0))
-    s5, c5 = ops.sin(t5), ops.cos(t5)
-    sign = ops.where(s5 >= 0.0, 1.0, -1.0)
-    t6_free = ops.atan2(-(ox * s1 - oy * c1) * sign, (nx * s1 - ny * c1) * sign)
-    t6 = ops.where(ops.abs(s5) < WRIST_SINGULAR, _singular_t6(ops, M, p, s1, c1, seed6), t6_free)
+    # The tool's axes along z1: n·z1 = sin θ5 cos θ6, o·z1 = −sin θ5 sin θ6, a·z1 = cos θ5.
+    # Reading |sin θ5| from the first two (not sin(acos(a·z1))) keeps it accurate near
+    # the singularity, where acos turns rounding noise of 1e-16 into angles of 1e-8.
+    n1, o1 = nx * s1 - ny * c1, ox * s1 - oy * c1
+    s5_abs = ops.sqrt(n1 * n1 + o1 * o1)
+    c5 = ax * s1 - ay * c1
+    ok = ops.abs(c5) <= 1.0 + REACH_SLACK  # true for any rotation; false for NaN
+    t5 = branch * ops.atan2(s5_abs, c5)
+    s5 = branch * s5_abs
+    t6_free = ops.atan2(-o1 * branch, n1 * branch)
+    t6 = ops.where(s5_abs < WRIST_SINGULAR, _singular_t6(ops, M, p, s1, c1, seed6), t6_free)
     s6, c6 = ops.sin(t6), ops.cos(t6)
     # Origin of frame 4: o4 = p − d6·a + d5·(sin θ6·n + cos θ6·o).
     o4x = px - p.d6 * ax + p.d5 * (s6 * nx + c6 * ox)
@@ -253,7 +259,7 @@ class AnalyticIK:
             t1_first = t1
             for b5 in (1, -1):
                 t5, t6, x1, y1, t234, ok5 = _wrist(_MATH, M, p, t1, b5, seed[5])
-                if not ok5 or (b5 < 0 and abs(math.sin(t5)) < 1e-15):
+                if not ok5 or (b5 < 0 and abs(math.sin(t5)) < WRIST_SINGULAR):
                     continue
                 for b3 in (1, -1):
                     t2, t3, t4, ok3 = _elbow(_MATH, p, x1, y1, t234, b3)
