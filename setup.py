@@ -39,6 +39,14 @@ setup(
     entry_points={
         "console_scripts": [
             "jazari = jazari.cli:main",
+            "sim_node = jazari.ros.nodes.sim_node:main",
+            "perception_node = jazari.ros.nodes.perception_node:main",
+            "planner_node = jazari.ros.nodes.planner_node:main",
+            "serial_driver_node = jazari.ros.nodes.serial_driver_node:main",
+            "ethercat_driver_node = jazari.ros.nodes.ethercat_driver_node:main",
+            "gazebo_driver_node = jazari.ros.nodes.gazebo_driver_node:main",
+            "gripper_node = jazari.ros.nodes.gripper_node:main",
+            "cell_node = jazari.ros.nodes.cell_node:main",
         ],
     },
 )

@@ -22,3 +22,7 @@ def store() -> Typestore:
 def types(store: Typestore) -> RosbagsMessageTypes:
     """Message classes of the real Jazzy definitions."""
     return RosbagsMessageTypes(store)
+
+
+# The rclpy double for the node tests (tests/ros/node_harness.py).
+from node_harness import ros  # noqa: E402, F401
