@@ -337,3 +337,15 @@ def test_bad_safety_configuration_is_named(change: dict[str, float], message: st
         SafetyConfig(**change)  # type: ignore[arg-type]
     with pytest.raises(SafetyConfigError, match="3 values for 6 axes"):
         SafetyConfig(max_following_error_rad=(0.1, 0.1, 0.1)).following_limits(6)
+
+
+def test_hold_measured_makes_a_lagging_arm_hold_where_it_is() -> None:
+    with serial_rig() as rig:
+        rig.supervisor.arm()
+        state = rig.supervisor.cycle(np.add(START_Q, 0.01))  # a setpoint the arm has not reached
+        state = rig.supervisor.hold_measured()
+        np.testing.assert_array_equal(rig.supervisor.setpoint, state.position_rad)
+        assert rig.supervisor.state is SupervisorState.ARMED
+        rig.supervisor.estop("test")
+        with pytest.raises(NotArmedError, match="needs an armed supervisor"):
+            rig.supervisor.hold_measured()

@@ -87,6 +87,10 @@ class PlanExecutor:
             return ExecutionResult(Outcome.DROPPED, segment.label, "the part left the fingers")
         return None
 
+    def hold(self) -> None:
+        """Make the measured arm position the drives' setpoint (after a failed motion)."""
+        self.follower.supervisor.hold_measured()
+
     def move(self, trajectory: JointTrajectory, stage: str) -> ExecutionResult:
         """Follow one arm trajectory that is not part of a pick (COMPLETED on success)."""
         return self._move_trajectory(trajectory, stage) or ExecutionResult(Outcome.COMPLETED, stage)

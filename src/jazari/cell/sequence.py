@@ -284,6 +284,7 @@ class CellSequence:
         p = self._require_pending()
         self._pending = None
         try:
+            self.executor.hold()
             move = self.planner.plan_home([*p.others, p.target], self.joint_positions())
         except JazariError as exc:
             return self._stop(p.target.id, "recover", f"cannot return to the observe pose: {exc}")

@@ -571,6 +571,28 @@ class SafetySupervisor:
         _log.info("armed at %s", np.round(q, 4))
         return state
 
+    def hold_measured(self) -> DriveState:
+        """While armed, make the measured positions the setpoint: an arm that lags or is
+        blocked stops pushing toward an old setpoint, and the next goal starts from where
+        it is.
+
+        Raises:
+            NotArmedError: the supervisor is not armed (a stopped cell is re-armed only
+                by :meth:`arm`).
+        """
+        with self._lock:
+            if self._state is not SupervisorState.ARMED:
+                raise NotArmedError(
+                    f"hold_measured needs an armed supervisor, it is {self._state.value}"
+                )
+        state = self.bus.read_state()
+        q = np.array(state.position_rad, dtype=float)
+        self.bus.write_setpoints(q)
+        self.last_state = state
+        self._setpoint = q
+        self._setpoint_time_s = self.clock.now()
+        return state
+
     def disarm(self) -> None:
         """Disable the drives; the latched stop reason, if any, is kept for inspection."""
         self.bus.disable()
