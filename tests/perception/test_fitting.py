@@ -39,7 +39,8 @@ def test_fit_face_recovers_a_box(yaw: float, cx: float, cy: float) -> None:
     fit = fit_face(sample(inside_rows, (cx, cy)), PIXEL_M, FitParams(edge_inset_px=0.5))
     assert fit is not None and fit.shape == "box"
     assert fit.center_xy_m == pytest.approx((cx, cy), abs=0.0008)
-    assert fit.size_m == pytest.approx((0.06, 0.04), abs=0.0015)
+    # Pixel quantisation: a side may gain or lose up to about 1.5 pixels.
+    assert fit.size_m == pytest.approx((0.06, 0.04), abs=1.5 * PIXEL_M)
     err = abs(wrap_half_turn(fit.yaw_rad - yaw))
     assert math.degrees(err) < 2.0
 
