@@ -8,14 +8,15 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
+from jazari.robot.model import RobotModel, load_cell_model
+
+# Headless rendering for every test that opens a MuJoCo camera (set before mujoco loads).
+os.environ.setdefault("MUJOCO_GL", "egl")
+
 # CI explores the same examples on every run, so a red build is reproducible.
 settings.register_profile("ci", derandomize=True, deadline=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
-
-os.environ.setdefault("MUJOCO_GL", "egl")
-
-from jazari.robot.model import RobotModel, load_cell_model
 
 
 @pytest.fixture(scope="session")
