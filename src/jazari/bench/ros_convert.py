@@ -13,8 +13,8 @@ faults dominate for the 4.8 MB cloud), against:
 - ``rosbags_image``: ``rosbags.image``'s decoder (OpenCV colour conversion).
 
 Library peers are measured when installed (the ``bench`` extra). Each peer's output is
-checked against Jazari's (``same_output``), so only equal work is compared. Target
-(issue 9): a 640×480 image and a 300k-point cloud each in <= 2 ms.
+checked against Jazari's (``same_output``), so only equal work is compared. Target:
+a 640×480 image and a 300k-point cloud each in <= 2 ms.
 """
 
 from __future__ import annotations
