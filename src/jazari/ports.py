@@ -180,8 +180,9 @@ class DriveBus(Protocol):
 class Gripper(Protocol):
     """A parallel gripper."""
 
-    def open(self) -> None:
-        """Open fully."""
+    def open(self, width_m: float | None = None) -> None:
+        """Open to ``width_m`` between the pads [m], or fully when None (a width beyond
+        the stroke opens fully); returns when the fingers stop."""
         ...
 
     def close(self) -> None:

@@ -107,6 +107,26 @@ def test_a_part_between_close_neighbours_is_taken_the_only_way_that_fits(
     assert abs(fingers[1]) > 0.9  # closing along y, away from the neighbours
 
 
+def test_a_box_touching_a_taller_part_is_held_shallow_enough_for_the_body_to_clear_it(
+    planner: PickPlacePlanner, cell_scene: Scene, home_q: np.ndarray
+) -> None:
+    part = box_on_table(0.5, 0.0, (0.07, 0.032, 0.04), name="box")
+    # a 7 cm cylinder touching the middle of a long face: the deepest grasp puts the
+    # gripper body 5.5 cm above the table, inside the cylinder's top
+    tall = cylinder_on_table(0.5, 0.0162 + 0.0162, 0.016, 0.07, name="tall")
+    scene = cell_scene.with_parts(part, tall)
+    place = place_pose_in_bin(cell_scene, "bin_accepted", part)
+    plan = plan_pick_place(part, place, scene, home_q, planner=planner)
+    assert check_plan(plan, scene, home_q, planner) == []
+    _assert_exact_free(planner, plan, scene)
+    assert plan.grasp.from_above and plan.grasp.shallow_m > 0.0
+    deepest_only = dataclasses.replace(
+        planner.options, grasp=dataclasses.replace(planner.options.grasp, depth_samples=1)
+    )
+    with pytest.raises(GraspInCollisionError, match="tall"):
+        PickPlacePlanner(planner.model, deepest_only).plan(part, place, scene, home_q)
+
+
 def test_an_unreachable_part_raises_unreachable(
     planner: PickPlacePlanner, cell_scene: Scene, home_q: np.ndarray
 ) -> None:

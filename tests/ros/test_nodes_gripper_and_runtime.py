@@ -73,6 +73,10 @@ def test_gripper_action_closes_on_the_part_and_opens(ros: Ros) -> None:
     assert closed.result.position == pytest.approx(OBJECT_WIDTH_M, abs=2e-3)
     opened = _command(client, types_, 0.085)
     assert opened.result.reached_goal and not opened.result.stalled
+    # a narrower opening that is not a grip moves the fingers there and no further
+    narrower = _command(client, types_, 0.06)
+    assert narrower.result.reached_goal and not narrower.result.stalled
+    assert narrower.result.position == pytest.approx(0.06, abs=2e-3)
     assert list(joints[-1].name) == ["gripper_finger_joint"]
     bad = _command(client, types_, -1.0)
     assert bad.status == 6

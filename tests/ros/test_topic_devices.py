@@ -109,6 +109,10 @@ def test_close_waits_for_the_fingers_and_tells_a_grasp(object_m: float, grasped:
         gripper.open()
         assert gripper.width_m() == pytest.approx(0.085, abs=2e-3)
         assert not gripper.grasped()
+        gripper.open(0.06)
+        assert gripper.width_m() == pytest.approx(0.06, abs=2e-3)
+        with pytest.raises(TopicDeviceError, match="gripper opening"):
+            gripper.open(-1.0)
     finally:
         finger.stop()
 

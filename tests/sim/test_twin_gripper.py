@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from jazari.clock import WallClock
+from jazari.sim.errors import SimCommandError
 from jazari.sim.twin import CellTwin, TwinGripper
 
 
@@ -32,6 +33,17 @@ def test_gripper_reopens_to_full_stroke(twin: CellTwin) -> None:
     twin.gripper.open()
     assert twin.gripper.width_m() == pytest.approx(0.085, abs=1e-3)
     assert not twin.gripper.grasped()
+
+
+def test_gripper_opens_to_a_commanded_width_and_refuses_a_bad_one(twin: CellTwin) -> None:
+    twin.gripper.open(0.05)
+    assert twin.gripper.width_m() == pytest.approx(0.05, abs=1e-3)
+    twin.gripper.open(0.2)  # beyond the stroke: fully open
+    assert twin.gripper.width_m() == pytest.approx(0.085, abs=1e-3)
+    for bad in (-0.01, float("nan")):
+        with pytest.raises(SimCommandError, match="gripper opening"):
+            twin.gripper.open(bad)
+    assert twin.gripper.width_m() == pytest.approx(0.085, abs=1e-3)
 
 
 def test_close_waits_until_the_fingers_stop(twin: CellTwin) -> None:

@@ -68,6 +68,9 @@ class PlanExecutor:
         return ExecutionResult(Outcome.PLACED, "retreat")
 
     def _segment(self, segment: Segment) -> ExecutionResult | None:
+        if segment.label == "approach":
+            # the fingers go down as wide as the planner checked them, no wider
+            self.gripper.open(segment.gripper_width_m)
         if segment.label == "grasp":
             self.gripper.close()
             if not self.gripper.grasped():
@@ -78,7 +81,7 @@ class PlanExecutor:
                 )
             return None
         if segment.label == "release":
-            self.gripper.open()
+            self.gripper.open(segment.gripper_width_m)
             return None
         motion = self._move(segment)
         if motion is not None:
@@ -113,6 +116,7 @@ class PlanExecutor:
         return ExecutionResult(Outcome.ABORTED, stage, f"{result.code.name}: {result.error_string}")
 
     def _back_off(self, plan: PickPlacePlan) -> None:
-        """After a missed grasp: open, and leave the table along the planned lift."""
-        self.gripper.open()
+        """After a missed grasp: open as on the approach, and leave the table along the
+        planned lift."""
+        self.gripper.open(plan.segment("approach").gripper_width_m)
         self._move(plan.segment("lift"))

@@ -108,11 +108,17 @@ class CellPlanner:
         validate(plan, self._scene(others), q_now, self.planner)
 
     def placed(self, target: SeenPart, plan: PickPlacePlan) -> None:
-        """Remember that ``target`` now lies in its bin where ``plan`` released it."""
+        """Remember that ``target`` now lies in its bin: released at ``plan``'s place pose,
+        it dropped straight down onto the bin's floor or the parts already in its slot."""
+        name = target.target_bin
         slot = self._slot_of.pop(target.id, 0)
         p = target.part
-        in_bin = Part(p.shape, p.dims_m, plan.place_pose, f"{target.target_bin}:{p.name}")
-        self.in_bins[target.target_bin].append((slot, in_bin))
+        released = Part(p.shape, p.dims_m, plan.place_pose, f"{name}:{p.name}")
+        below = [_top_z(q) for k, q in self.in_bins[name] if k == slot]
+        rest_z = max([self.scene.bin_interior(BIN_LINKS[name]).floor_z_m, *below])
+        T_rest = plan.place_pose.copy()
+        T_rest[2, 3] -= released.lowest_point_z_m() - rest_z
+        self.in_bins[name].append((slot, released.moved_to(T_rest)))
 
 
 def _top_z(part: Part) -> float:

@@ -9,11 +9,13 @@ direction the fingers close along) with the finger opening it needs. Candidates:
   ``axial_samples`` directions around it, or radially from ``radial_samples`` directions
   with the fingers closing across the diameter or along the axis.
 
-The TCP goes as deep into the part as the gripper allows: the gripper body stays
-``palm_clearance_m`` off the face, and when approaching from above the finger tips stay
-``support_clearance_m`` above the part's bottom. The finger pads must overlap the faces
-they squeeze by ``min_contact_m``, and the part must fit the stroke with room to spare.
-The pad and palm positions come from the gripper's URDF collision shapes.
+The deepest grasp goes as far into the part as the gripper allows: the gripper body
+stays ``palm_clearance_m`` off the face, and when approaching from above the finger tips
+stay ``support_clearance_m`` above the part's bottom. ``depth_samples`` grasps per
+closing are spread from there up to the shallowest one whose pads still overlap the
+squeezed faces by ``min_contact_m``: a shallower grasp holds less of the part but keeps
+the gripper body above a taller neighbour. The part must fit the stroke with room to
+spare. The pad and palm positions come from the gripper's URDF collision shapes.
 """
 
 from __future__ import annotations
@@ -105,6 +107,8 @@ class Grasp:
         open_width_m: finger opening while approaching and releasing [m].
         from_above: True when the approach points down in the part's current pose.
         name: what the grasp is, for messages.
+        shallow_m: how much less deep than the deepest grasp of its closing it holds
+            the part [m] (0 for the deepest).
     """
 
     T_part_tcp: FloatArray
@@ -112,6 +116,7 @@ class Grasp:
     open_width_m: float
     from_above: bool
     name: str
+    shallow_m: float = 0.0
 
 
 def _frame(x: FloatArray, z: FloatArray, p: FloatArray) -> FloatArray:
@@ -197,19 +202,27 @@ def generate_grasps(
             continue
         from_above = up < -_FROM_ABOVE
         # depth of the TCP below the face: palm off the face; tips above the bottom
-        d = -gripper.palm_z_m - options.palm_clearance_m
+        deepest = -gripper.palm_z_m - options.palm_clearance_m
         if from_above:
-            d = min(d, ap.depth - options.support_clearance_m - pad_hi)
+            deepest = min(deepest, ap.depth - options.support_clearance_m - pad_hi)
         for x, width, (c_lo, c_hi), how in ap.closings:
             open_w = min(gripper.stroke_m, width + 2 * options.finger_clearance_m)
             if (open_w - width) / 2 < min_finger_gap_m:
                 continue
-            overlap = min(d + pad_hi, c_hi) - max(d + pad_lo, c_lo)
-            if overlap < options.min_contact_m:
-                continue
-            T = _frame(x, a, ap.normal * (ap.face_offset - d))
-            name = f"{part.shape} from face {np.round(ap.normal, 3).tolist()}, {how}"
-            out.append(Grasp(T, float(width), float(open_w), from_above, name))
+            # the pad's far end reaches min_contact past the squeezed faces' near edge
+            shallowest = min(deepest, c_lo + options.min_contact_m - pad_hi)
+            for d in np.unique(np.linspace(deepest, shallowest, options.depth_samples)):
+                overlap = min(d + pad_hi, c_hi) - max(d + pad_lo, c_lo)
+                if overlap < options.min_contact_m - 1e-9:
+                    continue
+                T = _frame(x, a, ap.normal * (ap.face_offset - d))
+                name = (
+                    f"{part.shape} from face {np.round(ap.normal, 3).tolist()}, {how}, "
+                    f"{1e3 * d:.0f} mm deep"
+                )
+                out.append(
+                    Grasp(T, float(width), float(open_w), from_above, name, float(deepest - d))
+                )
     return out
 
 

@@ -51,13 +51,15 @@ class GraspOptions:
     min_contact_m: float = 0.01
     approach_distance_m: float = 0.08
     lift_height_m: float = 0.1
-    cylinder_axial_samples: int = 8
+    depth_samples: int = 3
+    cylinder_axial_samples: int = 16
     cylinder_radial_samples: int = 8
     max_candidates: int = 12
     weight_joint_distance: float = 1.0
     weight_clearance: float = 20.0
     clearance_cap_m: float = 0.05
     side_grasp_penalty: float = 0.5
+    weight_shallow: float = 30.0
     contact_tolerance_m: float = 0.003
 
 
@@ -107,7 +109,12 @@ class PlannerOptions:
             value = getattr(g, f.name)
             if not (isinstance(value, int | float) and value >= 0):
                 raise ConfigError(f"grasp option {f.name} must be >= 0, got {value!r}")
-        for name in ("cylinder_axial_samples", "cylinder_radial_samples", "max_candidates"):
+        for name in (
+            "depth_samples",
+            "cylinder_axial_samples",
+            "cylinder_radial_samples",
+            "max_candidates",
+        ):
             if getattr(g, name) < 1:
                 raise ConfigError(f"grasp option {name} must be >= 1, got {getattr(g, name)}")
 

@@ -342,6 +342,7 @@ class _Query:
         width = np.array([grasps[i].open_width_m for i in gi])
         cost = o.weight_joint_distance * np.linalg.norm(q - self.q_start, axis=1)
         cost += np.array([0.0 if grasps[i].from_above else o.side_grasp_penalty for i in gi])
+        cost += o.weight_shallow * np.array([grasps[i].shallow_m for i in gi])
         order = np.argsort(cost, kind="stable")
         # check the cheapest candidates first; the rest only if none of those is free
         free = np.zeros(len(q), dtype=bool)

@@ -193,10 +193,18 @@ class TopicGripper:
             self._position_m, self._speed_m_s = position_m, speed
             self._last = (now, position_m)
 
-    def open(self) -> None:
-        """Open fully and wait until the fingers stop."""
+    def open(self, width_m: float | None = None) -> None:
+        """Open to ``width_m`` [m] (fully when None or wider) and wait until the fingers
+        stop.
+
+        Raises:
+            TopicDeviceError: if ``width_m`` is not a finite width >= 0.
+        """
+        full = self.config.open_width_m
+        if width_m is not None and not (math.isfinite(width_m) and width_m >= 0.0):
+            raise TopicDeviceError(f"gripper opening must be >= 0 m, got {width_m!r}")
         self._closed = False
-        self._command(self.config.open_width_m / 2.0)
+        self._command((full if width_m is None else min(width_m, full)) / 2.0)
         self._wait_until_still("open")
 
     def close(self) -> None:

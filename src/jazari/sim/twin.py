@@ -286,11 +286,21 @@ class CellTwin:
 
     # -- gripper ---------------------------------------------------------------------
 
-    def command_gripper(self, closed: bool) -> None:
-        """Drive the fingers to fully closed or fully open (returns at once)."""
+    def command_gripper(self, closed: bool, open_width_m: float | None = None) -> None:
+        """Drive the fingers fully closed, or open to ``open_width_m`` between the pads [m]
+        (fully when None or beyond the stroke); returns at once.
+
+        Raises:
+            SimCommandError: if ``open_width_m`` is not a finite width >= 0.
+        """
+        lo, hi = self._gripper_range
+        target = lo if closed else hi
+        if not closed and open_width_m is not None:
+            if not (math.isfinite(open_width_m) and open_width_m >= 0.0):
+                raise SimCommandError(f"gripper opening must be >= 0 m, got {open_width_m!r}")
+            target = min(max(open_width_m / 2.0, lo), hi)  # each finger moves half of it
         with self.lock:
-            lo, hi = self._gripper_range
-            self.data.ctrl[self._ix.gripper_act] = lo if closed else hi
+            self.data.ctrl[self._ix.gripper_act] = target
             self._gripper_closed = closed
 
     @property
@@ -381,9 +391,9 @@ class TwinGripper:
         self._twin = twin
         self._clock: Clock = twin if clock is None else clock
 
-    def open(self) -> None:
-        """Open fully and wait until the fingers stop."""
-        self._twin.command_gripper(closed=False)
+    def open(self, width_m: float | None = None) -> None:
+        """Open to ``width_m`` [m] (fully when None) and wait until the fingers stop."""
+        self._twin.command_gripper(closed=False, open_width_m=width_m)
         self._wait_until_still("open")
 
     def close(self) -> None:

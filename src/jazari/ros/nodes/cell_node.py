@@ -316,8 +316,8 @@ class RosGripper:
         _, result = self.caller.call(goal, self._timeout_s)
         self._width, self._stalled = float(result.position), bool(result.stalled)
 
-    def open(self) -> None:
-        self._command(OPEN_FULLY_M)
+    def open(self, width_m: float | None = None) -> None:
+        self._command(OPEN_FULLY_M if width_m is None else width_m)
 
     def close(self) -> None:
         self._command(0.0)

@@ -7,8 +7,9 @@ topics (Gazebo's finger position controller, or any driver taking a position com
 commands go out on ``gripper/command`` (``std_msgs/msg/Float64``, finger joint position
 [m]) and its state comes in on ``gripper/joint_states``; remap both in the launch file.
 
-A goal's ``command.position`` is the opening [m]: wider than now opens fully, narrower
-closes until the fingers stall on the part or meet.
+A goal's ``command.position`` is the opening [m]: below :data:`GRIP_BELOW_M` the
+fingers close until they stall on the part or meet (a grip); otherwise they move to that
+opening (fully open when it is beyond the stroke).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from jazari.ros.topic_devices import TopicGripper, TopicGripperConfig
 
 #: How close [m] the opening must come to the commanded one to count as reached.
 REACHED_TOLERANCE_M = 0.001
+#: Commanded openings below this [m] grip: close until the fingers stall or meet.
+GRIP_BELOW_M = 0.001
 
 
 class GripperNode(Node):  # type: ignore[misc]  # rclpy is untyped without ROS
@@ -107,12 +110,12 @@ class GripperNode(Node):  # type: ignore[misc]  # rclpy is untyped without ROS
         if not math.isfinite(target) or target < 0:
             goal_handle.abort()
             return gripper_result_msg(self._types, self._outcome(math.nan, closing=False))
-        closing = target < self.gripper.width_m()
+        closing = target < GRIP_BELOW_M
         try:
             if closing:
                 self.gripper.close()
             else:
-                self.gripper.open()
+                self.gripper.open(target)
         except JazariError as exc:
             self.get_logger().error(f"gripper command failed: {exc}")
             goal_handle.abort()
