@@ -93,6 +93,14 @@ def test_an_unreachable_part_has_no_grasp(cell_model: RobotModel) -> None:
     assert outcome.code is PickPlaceCode.NO_GRASP, outcome.message
 
 
+def test_a_part_too_long_for_every_bin_slot_has_no_place(cell_model: RobotModel) -> None:
+    T = make_transform(np.eye(3), [0.55, 0.1, 0.015])
+    rod = PartDetection("0", "red_box", 0.95, T, np.array([0.25, 0.03, 0.03]))
+    outcome = _service(cell_model).plan(_request(rod), HOME)
+    assert outcome.code is PickPlaceCode.NO_PLACE
+    assert "fits no slot of bin 'bin_rejected'" in outcome.message
+
+
 def test_the_requested_bin_makes_the_verdict() -> None:
     assert requested_verdict("red_box", "bin_accepted").passed
     assert not requested_verdict("red_box", "bin_rejected").passed

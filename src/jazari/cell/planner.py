@@ -10,7 +10,7 @@ import numpy as np
 
 from jazari.cell.vision import SeenPart
 from jazari.geometry.transforms import FloatArray
-from jazari.planning.errors import PlanningInputError
+from jazari.planning.errors import NoPlaceError, PlanningInputError
 from jazari.planning.part import Part
 from jazari.planning.pick_place import PickPlacePlanner
 from jazari.planning.plan import PickPlacePlan
@@ -89,7 +89,7 @@ class CellPlanner:
                 continue
             self._slot_of[target.id] = k
             return pose
-        raise PlanningInputError(f"part {target.id} fits no slot of bin {link!r}")
+        raise NoPlaceError(f"part {target.id} fits no slot of bin {link!r}")
 
     def plan(
         self, target: SeenPart, others: Sequence[SeenPart], q_start: FloatArray

@@ -15,6 +15,10 @@ class PlanningInputError(PlanningError, ValueError):
     """A part, pose, joint vector or option handed to the planner is malformed."""
 
 
+class NoPlaceError(PlanningInputError):
+    """The part fits nowhere it may be put (every slot of its bin is full or too small)."""
+
+
 class StartStateError(PlanningError):
     """The start configuration is outside the joint limits or in collision."""
 

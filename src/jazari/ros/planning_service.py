@@ -23,6 +23,7 @@ from jazari.geometry.transforms import FloatArray
 from jazari.planning.errors import (
     GraspInCollisionError,
     NoPathError,
+    NoPlaceError,
     PlanningError,
     PlanningInputError,
     PlanValidationError,
@@ -37,7 +38,8 @@ from jazari.ros.convert.detections import PartDetection
 from jazari.ros.convert.plans import MoveRequest, PickPlaceCode, PickPlaceRequest
 
 # Planning failures, most specific first, and the result code each one gets.
-_CODES: tuple[tuple[type[PlanningError], PickPlaceCode], ...] = (
+_CODES: tuple[tuple[type[PlanningError], PickPlaceCode], ...] = (  # most specific first
+    (NoPlaceError, PickPlaceCode.NO_PLACE),
     (PlanningInputError, PickPlaceCode.INVALID_GOAL),
     (StartStateError, PickPlaceCode.INVALID_GOAL),
     (GraspInCollisionError, PickPlaceCode.NO_GRASP),
@@ -166,8 +168,6 @@ class MoveOutcome:
 
 
 def _code_for(exc: PlanningError) -> PickPlaceCode:
-    if isinstance(exc, PlanningInputError) and "fits no slot" in str(exc):
-        return PickPlaceCode.NO_PLACE
     for kind, code in _CODES:
         if isinstance(exc, kind):
             return code
