@@ -124,10 +124,15 @@ def test_an_offset_at_the_end_gives_goal_tolerance_violated() -> None:
             WallClock(),
             dataclasses.replace(rig.follower.config, goal_time_tolerance_s=0.3),
         )
-        result = follower.follow(trajectory_from(START_Q, DQ, 0.5))
+        goal = trajectory_from(START_Q, DQ, 0.5)
+        result = follower.follow(goal)
         assert (result.code, result.status) == (ResultCode.GOAL_TOLERANCE_VIOLATED, "aborted")
         assert "shoulder_pan_joint ended" in result.error_string
         assert rig.supervisor.state is SupervisorState.ARMED
+        # the drives now hold where the arm stopped, not the goal it could not reach
+        held, measured = rig.recorder.writes[-1], rig.supervisor.last_state.position_rad
+        np.testing.assert_allclose(held, measured, atol=1e-9)
+        assert abs(held[0] - goal.positions[-1][0]) > 0.02
 
 
 def test_cancel_stops_following_and_holds() -> None:

@@ -7,15 +7,54 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
-from jazari.control.follower import TrajectoryFollower
-from jazari.control.safety import SupervisorState
+from jazari.control.follower import FollowResult
+from jazari.control.safety import StopReason, SupervisorState
 from jazari.planning.plan import PickPlacePlan, Segment
 from jazari.ports import DriveState, Gripper
 from jazari.robot.trajectory import JointTrajectory
 
 # After these segments the part must still be in the fingers.
 _CARRYING_CHECKS = ("lift", "transfer")
+
+
+class SupervisorStatus(Protocol):
+    """What the executor reads of the safety supervisor in front of the drives."""
+
+    @property
+    def state(self) -> SupervisorState:
+        """Disarmed, armed or stopped."""
+        ...
+
+    @property
+    def stop_reason(self) -> StopReason | None:
+        """Why the drives were stopped, if they were."""
+        ...
+
+
+class Follower(Protocol):
+    """Streams arm trajectories to the drives: :class:`jazari.control.follower.
+    TrajectoryFollower` in process, an action client of it in the ROS cell node."""
+
+    @property
+    def supervisor(self) -> SupervisorStatus:
+        """The supervisor the trajectories go through."""
+        ...
+
+    def follow(
+        self,
+        goal: JointTrajectory,
+        *,
+        start_time_s: float | None = None,
+        on_cycle: Callable[[int, DriveState], None] | None = None,
+    ) -> FollowResult:
+        """Follow ``goal`` to its end (blocking)."""
+        ...
+
+    def hold(self) -> None:
+        """Make the measured positions the drives' setpoint."""
+        ...
 
 
 class Outcome(enum.Enum):
@@ -49,7 +88,7 @@ class PlanExecutor:
 
     def __init__(
         self,
-        follower: TrajectoryFollower,
+        follower: Follower,
         gripper: Gripper,
         on_cycle: Callable[[DriveState], None] | None = None,
     ) -> None:
@@ -92,7 +131,7 @@ class PlanExecutor:
 
     def hold(self) -> None:
         """Make the measured arm position the drives' setpoint (after a failed motion)."""
-        self.follower.supervisor.hold_measured()
+        self.follower.hold()
 
     def move(self, trajectory: JointTrajectory, stage: str) -> ExecutionResult:
         """Follow one arm trajectory that is not part of a pick (COMPLETED on success)."""

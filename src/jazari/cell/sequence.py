@@ -32,7 +32,7 @@ import numpy as np
 
 from jazari.cell.events import CellEvent, EventKind, EventLog
 from jazari.cell.execute import ExecutionResult, Outcome, PlanExecutor
-from jazari.cell.vision import SAME_PART_M, CellVision, SeenPart
+from jazari.cell.vision import SAME_PART_M, PartIds, SeenPart
 from jazari.config import ParamReader
 from jazari.errors import ConfigError, JazariError
 from jazari.geometry.transforms import FloatArray
@@ -55,6 +55,20 @@ class State(enum.Enum):
     RECOVER = "recover"
     DONE = "done"
     STOPPED = "stopped"
+
+
+class Vision(Protocol):
+    """Finds and inspects the parts in a frame (:class:`jazari.cell.vision.CellVision`, or
+    the perception node's results in the ROS cell node)."""
+
+    @property
+    def ids(self) -> PartIds:
+        """The parts' ids and where each was last seen."""
+        ...
+
+    def look(self, frame: RGBDFrame) -> list[SeenPart]:
+        """The parts in ``frame``, inspected, with their ids."""
+        ...
 
 
 class PickPlanner(Protocol):
@@ -164,7 +178,7 @@ class CellSequence:
     """The see → inspect → pick → place → report loop over the cell's ports."""
 
     camera: Camera
-    vision: CellVision
+    vision: Vision
     planner: PickPlanner
     executor: PlanExecutor
     clock: Clock

@@ -24,6 +24,7 @@ import numpy as np
 from jazari.control.goal import GoalRejectedError, ResultCode, TrajectoryGoal
 from jazari.control.rate import RateLoop
 from jazari.control.safety import MotionAbortedError, SafetyConfigError, SafetySupervisor
+from jazari.errors import JazariError
 from jazari.ports import Clock, DriveState
 from jazari.robot.trajectory import JointTrajectory
 
@@ -122,6 +123,10 @@ class TrajectoryFollower:
         self.config = config
         self._cancel = threading.Event()
 
+    def hold(self) -> None:
+        """Make the measured positions the drives' setpoint (the supervisor must be armed)."""
+        self.supervisor.hold_measured()
+
     def cancel(self) -> None:
         """Stop following at the next cycle and hold the last setpoint (thread-safe)."""
         self._cancel.set()
@@ -187,6 +192,15 @@ class TrajectoryFollower:
         def result(code: ResultCode, message: str, status: str) -> FollowResult:
             return FollowResult(code, message, status, cycle, state, tuple(loop.tick_times_s))
 
+        def out_of_tolerance(code: ResultCode, message: str) -> FollowResult:
+            # As a ros2_control trajectory controller does on abort: hold where the arm
+            # is, so a blocked arm stops pushing and the next goal starts from there.
+            try:
+                self.hold()
+            except JazariError as exc:
+                _log.warning("could not hold the measured position after an abort: %s", exc)
+            return result(code, message, "aborted")
+
         while True:
             tick = loop.wait()
             if t0 is None:
@@ -210,11 +224,10 @@ class TrajectoryFollower:
             tolerance = config.path_tolerance_rad
             if tolerance is not None and 0 <= t <= duration and error.max() > tolerance:
                 k = int(error.argmax())
-                return result(
+                return out_of_tolerance(
                     ResultCode.PATH_TOLERANCE_VIOLATED,
                     f"{trajectory.joint_names[k]} is {error[k]:.4f} rad from the path at "
                     f"t = {t:.3f} s (tolerance {tolerance} rad)",
-                    "aborted",
                 )
             if t >= duration:
                 final = np.abs(state.position_rad - q_goal)
@@ -222,12 +235,11 @@ class TrajectoryFollower:
                     return result(ResultCode.SUCCESSFUL, "", "succeeded")
                 if t > duration + config.goal_time_tolerance_s:
                     k = int(final.argmax())
-                    return result(
+                    return out_of_tolerance(
                         ResultCode.GOAL_TOLERANCE_VIOLATED,
                         f"{trajectory.joint_names[k]} ended {final[k]:.4f} rad from its goal "
                         f"(tolerance {config.goal_tolerance_rad} rad) "
                         f"{config.goal_time_tolerance_s} s after the trajectory's end",
-                        "aborted",
                     )
 
 

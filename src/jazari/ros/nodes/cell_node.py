@@ -25,7 +25,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 from rclpy.action import ActionClient
@@ -35,8 +35,8 @@ from rclpy.node import Node
 from jazari.cell.execute import PlanExecutor
 from jazari.cell.planner import BIN_LINKS
 from jazari.cell.sequence import CellSequence, SequenceConfig, State
-from jazari.cell.vision import CellVision, PartIds, SeenPart
-from jazari.control.follower import FollowResult, TrajectoryFollower
+from jazari.cell.vision import PartIds, SeenPart
+from jazari.control.follower import FollowResult
 from jazari.control.goal import ResultCode
 from jazari.control.safety import StopReason, SupervisorState
 from jazari.errors import JazariError
@@ -293,6 +293,10 @@ class RosFollower:
         self.supervisor.wait_newer(time.monotonic(), self._margin_s)
         return FollowResult(code, error, "canceled" if status == _CANCELED else "aborted", count[0])
 
+    def hold(self) -> None:
+        """Nothing to send: the drive node's follower holds the measured position itself
+        after a goal it aborts, and a goal that succeeded ended where the arm is."""
+
 
 class RosGripper:
     """The Gripper port on ``gripper_cmd`` (``control_msgs/action/GripperCommand``)."""
@@ -456,13 +460,10 @@ class CellNode(Node):  # type: ignore[misc]  # rclpy is untyped without ROS
         return joint_positions(msg, self._model.joint_names)
 
     def _new_sequence(self) -> CellSequence:
-        # PlanExecutor and CellSequence name concrete classes; the adapters have the
-        # methods they call (follow/supervisor, look/ids).
-        executor = PlanExecutor(cast("TrajectoryFollower", self._follower), self._gripper)
-        vision = cast("CellVision", self._vision)
+        executor = PlanExecutor(self._follower, self._gripper)
         config = SequenceConfig.from_params(self._params["sequence"])
         return CellSequence(
-            self._camera, vision, self._planner, executor, self._ros_clock,
+            self._camera, self._vision, self._planner, executor, self._ros_clock,
             self._joint_positions, config,
         )  # fmt: skip
 
