@@ -12,7 +12,7 @@ from jazari.clock import WallClock
 from jazari.control.follower import FollowerConfig, TrajectoryFollower
 from jazari.control.goal import ResultCode, TrajectoryGoal
 from jazari.control.safety import SafetyConfigError, SupervisorState
-from jazari.sim.dynamixel_emulator import SetLoadTorque
+from jazari.sim.dynamixel_emulator import CorruptReplies, SetLoadTorque
 
 DQ = (0.2, -0.2, 0.2, -0.2, 0.2, -0.2)
 
@@ -91,6 +91,14 @@ def test_a_goal_stamped_in_the_future_holds_until_its_start() -> None:
         )
         assert result.successful, result.error_string
         assert held and max(held) == 0.0  # nothing moved before the stamp
+
+
+def test_a_reply_lost_just_before_a_goal_does_not_refuse_it() -> None:
+    with serial_rig() as rig:
+        rig.supervisor.arm()
+        rig.emulator.apply(CorruptReplies(3, count=1))  # the goal's first reading is stale
+        result = rig.follower.follow(trajectory_from(START_Q, DQ, 0.3))
+        assert result.successful, result.error_string
 
 
 def test_unknown_joints_give_invalid_joints() -> None:

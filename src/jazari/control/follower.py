@@ -30,6 +30,9 @@ from jazari.robot.trajectory import JointTrajectory
 
 _log = logging.getLogger(__name__)
 
+# Bus cycles a goal may take to get a fresh reading of every axis before it starts.
+_START_READS = 3
+
 
 @dataclass(frozen=True)
 class FollowerConfig:
@@ -162,6 +165,11 @@ class TrajectoryFollower:
             )
         try:
             measured = supervisor.cycle()
+            # one missed reply must not refuse a goal: read again, a bounded number of times
+            for _ in range(_START_READS - 1):
+                if not any(tel.stale for tel in measured.telemetry):
+                    break
+                measured = supervisor.cycle()
             trajectory = supervisor.validate_goal(goal, measured)
         except GoalRejectedError as exc:
             return FollowResult(exc.code, str(exc), "rejected", final_state=supervisor.last_state)
