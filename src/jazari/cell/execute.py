@@ -4,6 +4,7 @@ gripper port, with the grasp checked where it matters."""
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -100,10 +101,17 @@ class PlanExecutor:
         """Run every segment of ``plan`` in order; stop at the first that fails."""
         for segment in plan.segments:
             result = self._segment(segment)
-            if result is not None:
-                if result.outcome is Outcome.MISSED:
-                    self._back_off(plan)
-                return result
+            if result is None:
+                continue
+            if result.outcome is Outcome.MISSED:
+                self._back_off(plan)
+            elif result.outcome is Outcome.ABORTED and segment.carrying:
+                # Never take a part back to the observe pose: it would fall wherever the
+                # fingers next open. Let it go here, where the arm stopped.
+                self.gripper.open(plan.segment("approach").gripper_width_m)
+                message = f"{result.message}; the part was let go where the arm stopped"
+                result = dataclasses.replace(result, message=message)
+            return result
         return ExecutionResult(Outcome.PLACED, "retreat")
 
     def _segment(self, segment: Segment) -> ExecutionResult | None:
