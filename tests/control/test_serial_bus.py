@@ -18,6 +18,7 @@ from jazari.control.dynamixel.packet import HardwareError, Instruction
 from jazari.control.serial_bus import DriveFaultError, DynamixelBus, JointDrive, SerialBusConfig
 from jazari.ports import DriveBus, PortValueError
 from jazari.sim.dynamixel_emulator import (
+    CorruptReplies,
     EmulatorConfig,
     EmulatorThread,
     RaiseHardwareError,
@@ -163,6 +164,34 @@ def test_bad_setpoints_raise_naming_the_joint_and_nothing_is_sent() -> None:
         with pytest.raises(PortValueError, match=r"wrist_3_joint .* outside"):
             rig.bus.write_setpoints(np.array([0, 0, 0, 0, 0, 1e4]))
         np.testing.assert_array_equal(rig.snapshot_counts()[0], goals)
+
+
+def test_a_huge_finite_setpoint_raises_naming_the_joint() -> None:
+    with (
+        serial_rig() as rig,
+        pytest.raises(PortValueError, match=r"shoulder_pan_joint .* outside"),
+    ):
+        rig.bus.write_setpoints(np.array([1e308, 0, 0, 0, 0, 0]))
+
+
+def test_a_corrupted_status_packet_makes_only_that_axis_stale() -> None:
+    with serial_rig() as rig:
+        before = rig.bus.read_state()
+        rig.emulator.apply(CorruptReplies(3, count=1))
+        state = rig.bus.read_state()
+        assert [t.stale for t in state.telemetry] == [False, False, True, False, False, False]
+        assert state.telemetry[2].status == "no answer"
+        assert state.position_rad[2] == before.position_rad[2]
+        assert not any(t.stale for t in rig.bus.read_state().telemetry)
+
+
+def test_clean_cycles_and_general_cycles_convert_alike() -> None:
+    with serial_rig() as rig:
+        fast = rig.bus.read_state()
+        slow = rig.bus._state_after(rig.bus._sync_read_state())
+        for name in ("position_rad", "velocity_rad_s", "effort"):
+            np.testing.assert_array_equal(getattr(fast, name), getattr(slow, name))
+        assert fast.telemetry == slow.telemetry
 
 
 def test_enable_refuses_when_a_servo_does_not_answer() -> None:

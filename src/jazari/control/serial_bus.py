@@ -18,7 +18,8 @@ import math
 import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from operator import add, mul, sub
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -302,8 +303,20 @@ class DynamixelBus:
             -1_048_575 if goal.minimum is None else goal.minimum,
             1_048_575 if goal.maximum is None else goal.maximum,
         )
-        self._goal_layout = struct.Struct("<" + "Bi" * n)
-        self._goal_header = goal.address.to_bytes(2, "little") + goal.size.to_bytes(2, "little")
+        # The per-cycle transactions, compiled once.
+        self._read_plan = client.sync_read_plan(self._block.address, self._block.layout, self._ids)
+        goal_format = {1: "B", 2: "H", 4: "I"}[goal.size]
+        self._write_plan = client.sync_write_plan(
+            goal.address,
+            struct.Struct("<" + (goal_format.lower() if goal.signed else goal_format)),
+            self._ids,
+        )
+        self._fresh = (False,) * n
+        self._current_unit = (config.model.current_unit_a,) * n
+        self._no_fault = (0,) * n
+        self._clean_status = {
+            flag: ("enabled" if flag else "disabled",) * n for flag in (False, True)
+        }
 
     @classmethod
     def open(cls, config: SerialBusConfig, *, clock: Clock | None = None) -> DynamixelBus:
@@ -441,28 +454,68 @@ class DynamixelBus:
         if q.shape != (len(self._joints),):
             raise PortValueError(f"setpoints must have shape ({len(self._joints)},), got {q.shape}")
         lo, hi = self._goal_range
-        fields: list[int] = []
+        try:
+            scaled = map(round, map(mul, q.tolist(), self._count_per_rad))
+            counts = list(map(add, self._zero, scaled))
+        except (OverflowError, ValueError):  # round() of an infinity or NaN
+            counts = []
+        if not counts or min(counts) < lo or max(counts) > hi:
+            self._raise_bad_setpoint(q)
+        self.client.sync_write_columns(self._write_plan, counts)
+
+    def _raise_bad_setpoint(self, q: FloatArray) -> NoReturn:
+        """Raise naming the first joint whose setpoint is not finite or out of range."""
+        lo, hi = self._goal_range
         for k, value in enumerate(q.tolist()):
             if not math.isfinite(value):
                 raise PortValueError(f"setpoint of {self._names[k]} must be finite, got {value}")
-            counts = self._zero[k] + round(value * self._count_per_rad[k])
+            scaled = value * self._count_per_rad[k]
+            counts = self._zero[k] + round(scaled) if math.isfinite(scaled) else scaled
             if not lo <= counts <= hi:
                 raise PortValueError(
                     f"setpoint of {self._names[k]} ({value} rad, {counts} counts) is outside "
                     f"the servo's range {lo}..{hi}"
                 )
-            fields += (self._ids[k], counts)
-        self.client.sync_write_params(self._goal_header + self._goal_layout.pack(*fields))
+        raise PortValueError(f"setpoints {q.tolist()} cannot be sent")
 
     def read_state(self) -> DriveState:
         """One sync read of every servo; silent servos keep their last values, stale."""
         self._check_open()
-        result = self._sync_read_state()
+        got = self.client.sync_read_columns(self._read_plan)
+        if isinstance(got, SyncReadResult):
+            return self._state_after(got)
+        # Every servo answered cleanly: convert whole columns, no per-axis branching.
+        current_raw, velocity_raw, counts, temperature_raw = got
+        stamp = self.clock.now()
+        # map() with operator functions: the same arithmetic as _state_after, per axis,
+        # without a Python-level loop.
+        position = list(map(mul, map(sub, counts, self._zero), self._rad_per_count))
+        velocity = list(map(mul, velocity_raw, self._vel_scale))
+        current = list(map(mul, current_raw, self._current_unit))
+        effort = list(map(mul, current, self._effort_scale))
+        temperature = list(map(float, temperature_raw))
+        self._position, self._velocity, self._current = position, velocity, current
+        self._effort, self._temperature = effort, temperature
+        if any(self._fault):
+            self._fault = [0] * len(self._fault)
+        telemetry = tuple(
+            map(
+                DriveTelemetry, position, velocity, current, temperature,
+                self._clean_status[self._enabled], self._no_fault, self._fresh,
+            )
+        )  # fmt: skip
+        return DriveState(
+            stamp, self._names, np.array(position), np.array(velocity), np.array(effort),
+            telemetry,
+        )  # fmt: skip
+
+    def _state_after(self, result: SyncReadResult) -> DriveState:
+        """The state after a cycle that was not clean: silent servos keep their last
+        values, marked stale; errors and hardware faults set each axis's status."""
         stamp = self.clock.now()
         unpack = self._block.layout.unpack
         position, velocity, current = self._position, self._velocity, self._current
-        effort, temperature, fault = self._effort, self._temperature, self._fault
-        clean = not (result.missing or result.errors or result.hardware_errors)
+        effort, temperature = self._effort, self._temperature
         default_status = "enabled" if self._enabled else "disabled"
         c_unit = self.config.model.current_unit_a
         telemetry = []
@@ -475,15 +528,11 @@ class DynamixelBus:
                 current[k] = cur * c_unit
                 effort[k] = current[k] * self._effort_scale[k]
                 temperature[k] = float(temp)
-            if clean:
-                fault[k] = 0
-                status = default_status
-            else:
-                status = self._status(k, sid, result, default_status)
+            status = self._status(k, sid, result, default_status)
             telemetry.append(
                 DriveTelemetry(
-                    position[k], velocity[k], current[k], temperature[k], status, fault[k],
-                    data is None,
+                    position[k], velocity[k], current[k], temperature[k], status,
+                    self._fault[k], data is None,
                 )
             )  # fmt: skip
         return DriveState(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import struct
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from jazari.control.dynamixel.client import DynamixelClient
+from jazari.control.dynamixel.client import DynamixelClient, SyncReadResult
 from jazari.control.dynamixel.control_table import XM540_W270
 from jazari.control.dynamixel.errors import (
     BusClosedError,
@@ -102,6 +103,41 @@ def test_sync_write_then_sync_read_reaches_every_servo(client: DynamixelClient) 
     result = client.sync_read(goal.address, 4, (3, 1, 2))
     assert {k: goal.decode(v) for k, v in result.data.items()} == {1: 100, 2: 200, 3: 300}
     assert result.missing == ()
+
+
+def test_sync_plans_write_and_read_every_servo(client: DynamixelClient) -> None:
+    goal = XM540_W270["goal_position"]
+    layout = struct.Struct("<i")
+    client.sync_write_columns(
+        client.sync_write_plan(goal.address, layout, (1, 2, 3)), [7, 2048, 4095]
+    )
+    columns = client.sync_read_columns(client.sync_read_plan(goal.address, layout, (3, 1, 2)))
+    assert columns == ((4095, 7, 2048),)
+    assert client.hardware_errors == {1: 0, 2: 0, 3: 0}
+
+
+def test_sync_read_columns_give_the_full_result_after_a_corrupted_answer(
+    client: DynamixelClient, emulator: EmulatorThread
+) -> None:
+    plan = client.sync_read_plan(132, struct.Struct("<i"), (1, 2, 3))
+    emulator.apply(CorruptReplies(2, count=1))
+    result = client.sync_read_columns(plan)
+    assert isinstance(result, SyncReadResult)
+    assert result.missing == (2,)
+    assert set(result.data) == {1, 3}
+    assert client.parser.counters.crc_errors == 1
+    assert isinstance(client.sync_read_columns(plan), tuple)  # the next cycle is clean
+
+
+def test_sync_read_columns_read_the_hardware_error_after_an_alert(
+    client: DynamixelClient, emulator: EmulatorThread
+) -> None:
+    plan = client.sync_read_plan(132, struct.Struct("<i"), (1, 2))
+    emulator.apply(RaiseHardwareError(1, HardwareError.OVERHEATING))
+    result = client.sync_read_columns(plan)
+    assert isinstance(result, SyncReadResult)
+    assert result.hardware_errors == {1: HardwareError.OVERHEATING}
+    assert set(result.data) == {1, 2}
 
 
 def test_sync_read_lists_a_silent_servo_as_missing_and_keeps_the_others(

@@ -44,11 +44,13 @@ class SerialTransport:
     descriptor with ``select``/``os.read``: pyserial's ``read`` loops in Python around the
     same calls, and per control cycle that overhead is measurable.
 
-    To wait for a whole set of replies with one wake-up, :meth:`read` sets the
+    To wait for a whole set of replies with one return to Python, :meth:`read` sets the
     terminal's VMIN to the number of bytes expected: in non-canonical mode with VTIME 0
-    the tty layer reports the descriptor readable only once that many bytes are in,
-    so the thread sleeps in the kernel instead of waking for every chunk (on a
-    virtual machine each wake-up costs tens of microseconds of CPU).
+    the tty layer reports the descriptor readable only once that many bytes are in. (The
+    kernel still wakes the waiting thread at each chunk that arrives, but re-checks and
+    sleeps again without returning to user space.) With VMIN above 64 a read call hands
+    out at most 64 bytes, so a set of replies is read in a few calls; a VMIN of 64 or less
+    would drain it in one call but wake Python per chunk, which costs more.
 
     Args:
         port: device path (``/dev/ttyUSB0``, ``/dev/pts/3``).
@@ -78,8 +80,18 @@ class SerialTransport:
 
     def write(self, data: bytes) -> None:
         """Send every byte of ``data`` (looping over partial writes)."""
-        fd = self._require_fd()
-        view = memoryview(data)
+        fd = self._fd
+        if fd is None:
+            raise BusClosedError(f"serial port {self.port!r} is closed")
+        try:
+            sent = os.write(fd, data)
+        except BlockingIOError:
+            sent = 0
+        if sent < len(data):
+            self._write_rest(fd, memoryview(data)[sent:])
+
+    @staticmethod
+    def _write_rest(fd: int, view: memoryview) -> None:
         while view:
             try:
                 sent = os.write(fd, view)
@@ -94,7 +106,9 @@ class SerialTransport:
         The descriptor is non-blocking (pyserial opens it so), so the reads below never
         wait; they return what the tty holds.
         """
-        fd = self._require_fd()
+        fd = self._fd
+        if fd is None:
+            raise BusClosedError(f"serial port {self.port!r} is closed")
         vmin = max(1, min(255, min_bytes))
         if vmin != self._vmin and self._attrs is not None:
             self._attrs[6][termios.VMIN] = vmin
@@ -102,21 +116,22 @@ class SerialTransport:
             termios.tcsetattr(fd, termios.TCSANOW, self._attrs)
             self._vmin = vmin
         # At the timeout, whatever arrived (fewer than VMIN bytes) is read all the same.
-        select.select((fd,), (), (), max(timeout_s, 0.0))
-        # The tty layer hands out at most 64 bytes per read call on current kernels:
-        # drain until the wanted count is in or nothing more is buffered.
-        chunks = []
-        got = 0
-        while got < min_bytes:
+        select.select((fd,), (), (), timeout_s if timeout_s > 0.0 else 0.0)
+        # With VMIN above 64, current kernels hand out at most 64 bytes per read call:
+        # read until the wanted count is in or nothing more is buffered.
+        try:
+            data = os.read(fd, 4096)
+        except BlockingIOError:
+            return b""
+        while 0 < len(data) < min_bytes:
             try:
                 chunk = os.read(fd, 4096)
             except BlockingIOError:
                 break
             if not chunk:
                 break
-            chunks.append(chunk)
-            got += len(chunk)
-        return b"".join(chunks)
+            data += chunk
+        return data
 
     def discard_input(self) -> None:
         """Drop unread input."""
