@@ -22,11 +22,12 @@ from typing import Any
 
 from jazari.cell.events import CellEvent, EventKind
 from jazari.cell.kpi import compute_oee
-from jazari.cell.runner import RunOptions, RunResult, sim_cell
+from jazari.cell.runner import SIMULATED_DRIVES, RunOptions, RunResult, sim_cell
 from jazari.cell.sequence import Hooks, combine_hooks
 from jazari.cell.summary import write_summary
 from jazari.cell.vision import SeenPart
 from jazari.config import load_params
+from jazari.errors import ConfigError
 from jazari.ports import RGBDFrame
 from jazari.record.recorder import McapRecorder
 from jazari.ros.cell_recording import DEMO_TOPICS, CellRecording, MessageSink, Tee
@@ -41,7 +42,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--parts", type=int, default=6, help="parts on the table (default 6)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the scene and the planner")
     parser.add_argument(
-        "--drives", choices=("serial", "ethercat"), default="serial", help="drive backend"
+        "--drives",
+        choices=sorted(SIMULATED_DRIVES),
+        default="serial",
+        help="drive backend (ethercat: real frames over a veth pair, needs root)",
     )
     parser.add_argument("--out", type=Path, default=Path("jazari-demo"), help="output folder")
     parser.add_argument(
@@ -179,11 +183,16 @@ def run_demo(
 
 
 def main(args: argparse.Namespace) -> int:
-    """``jazari demo``; exit status 0 when every part was sorted correctly."""
-    options = RunOptions(
-        parts=args.parts, seed=args.seed, drives=args.drives, depth_noise=not args.no_noise
-    )
-    report = run_demo(options, args.out, live=args.live, live_port=args.live_port)
+    """``jazari demo``; exit status 0 when every part was sorted correctly, 2 when the
+    demo cannot run as configured (the reason goes to stderr)."""
+    try:
+        options = RunOptions(
+            parts=args.parts, seed=args.seed, drives=args.drives, depth_noise=not args.no_noise
+        )
+        report = run_demo(options, args.out, live=args.live, live_port=args.live_port)
+    except ConfigError as exc:  # e.g. --drives ethercat without root: say why, no traceback
+        print(f"jazari demo: {exc}", file=sys.stderr)
+        return 2
     print(summary_table(report))
     print(f"  outputs in {args.out}/: {', '.join(OUTPUTS)}")
     return 0 if report["sorted_correctly"] == report["parts"] else 1

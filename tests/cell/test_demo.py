@@ -23,7 +23,6 @@ from jazari.perception.detector import PartDetector
 from jazari.perception.params import load_detector_params
 from jazari.ports import DriveState
 from jazari.record.reader import read_messages, read_topics
-from jazari.sim.dynamixel_emulator import RaiseHardwareError
 from jazari.sim.mjcf import part_body
 from jazari.sim.parts import PartInstance, load_catalogue
 from jazari.sim.twin import CellTwin
@@ -41,7 +40,6 @@ EXPECTED_TOPICS = {
     "/planned_trajectory": "trajectory_msgs/msg/JointTrajectory",
     "/cell_state": "jazari_interfaces/msg/CellState",
 }
-OVERLOAD_BIT = 0x20  # Hardware Error Status bit 5: overload
 
 
 def test_short_demo_sorts_three_parts_and_records_a_readable_bag(tmp_path: Path) -> None:
@@ -76,7 +74,7 @@ def test_drive_fault_stops_the_cell_and_nothing_moves_afterwards() -> None:
         def inject(_state: DriveState) -> None:
             cycles[0] += 1
             if cycles[0] == 200:  # mid-way through the first approach
-                cell.emulator.apply(RaiseHardwareError(servo_id=2, bits=OVERLOAD_BIT))
+                cell.emulator.inject_fault("shoulder_lift_joint")  # servo 2: overload
 
         cell.attach(Hooks(on_drive_state=inject))
         assert cell.sequence.run() is State.STOPPED
@@ -119,7 +117,7 @@ def test_unreachable_part_is_skipped_and_reported() -> None:
 
 def test_unknown_drive_backend_is_refused_before_anything_starts() -> None:
     with pytest.raises(ConfigError, match="cannot move the simulated cell"):
-        run_cell(RunOptions(parts=1, drives="ethercat"))
+        run_cell(RunOptions(parts=1, drives="canopen"))
 
 
 def test_a_part_that_moved_before_the_grasp_is_missed_then_found_again_and_placed() -> None:

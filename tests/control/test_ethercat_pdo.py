@@ -116,6 +116,8 @@ def test_scaling_applies_offset_direction_and_gear() -> None:
     assert SCALING.to_counts(1.0) == 1234 - round(per_rad)
     assert SCALING.velocity_to_rad_s(-round(per_rad)) == pytest.approx(1.0, rel=1e-6)
     assert JointScaling(4096, rated_torque_nm=150.0).torque_to_nm(500) == pytest.approx(75.0)
+    mirrored = JointScaling(4096, rated_torque_nm=150.0, direction=-1)
+    assert mirrored.torque_to_nm(500) == pytest.approx(-75.0)  # signed like positions
 
 
 @pytest.mark.parametrize("q", [math.nan, math.inf, 2000.0])

@@ -1,11 +1,13 @@
 """The in-process runner: the whole cell in one process, in simulation.
 
-It wires the MuJoCo twin (camera, plant, gripper), the emulated Dynamixel servos on a
-pseudo-terminal driving the twin's joints, the Protocol 2.0 driver behind the safety
-supervisor and the trajectory follower, perception, inspection, planning and the task
-sequence. Every joint motion goes through the driver stack byte for byte; the twin
-moves only when the emulated servos move it (the emulator advances its physics in
-real time).
+It wires the MuJoCo twin (camera, plant, gripper), emulated drives moving the twin's
+joints, the chosen drive backend's driver behind the safety supervisor and the
+trajectory follower, perception, inspection, planning and the task sequence. Every
+joint motion goes through the driver stack: with ``serial``, byte for byte over a
+pseudo-terminal to emulated Dynamixel servos in a thread of this process; with
+``ethercat``, in real EtherCAT frames from the SOEM master over a veth pair to emulated
+CiA 402 drives in another process (root only). The twin moves only when the emulated
+drives move it (its physics advances in real time).
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -33,7 +37,9 @@ from jazari.geometry.transforms import FloatArray
 from jazari.planning.pick_place import default_planner
 from jazari.planning.scene import Scene
 from jazari.sim.camera import TwinCamera
-from jazari.sim.dynamixel_emulator import EmulatorConfig, EmulatorThread
+from jazari.sim.dynamixel_emulator import EmulatorConfig, EmulatorThread, RaiseHardwareError
+from jazari.sim.errors import SimConfigError
+from jazari.sim.ethercat_plant import emulated_ethercat_drives
 from jazari.sim.truth import SceneTruth
 from jazari.sim.twin import CellTwin, TwinGripper
 
@@ -44,8 +50,78 @@ EMULATOR_MARGIN_S = 0.02
 # Cycles without a fresh reading before the watchdog stops the emulated cell (50 ms at
 # 500 Hz): the emulator shares the interpreter, so it can miss a few cycles under load.
 EMULATOR_WATCHDOG_CYCLES = 25
-# The twin is moved by emulated drives of these backends.
-SIMULATED_DRIVES = ("serial",)
+# Hardware Error Status bit of :meth:`SerialCellDrives.inject_fault` (bit 5: overload).
+OVERLOAD_BIT = 0x20
+
+
+class EmulatedDrives(Protocol):
+    """Emulated drives moving the twin's joints, started for one run."""
+
+    @property
+    def driver_params(self) -> Mapping[str, Any]:
+        """The backend's driver parameters to open the bus with (where the emulated
+        drives are, and any allowance for their emulation)."""
+        ...
+
+    def inject_fault(self, joint_name: str) -> None:
+        """Make the drive of ``joint_name`` fault, as a drive's hardware would."""
+        ...
+
+
+#: Starts a backend's emulated drives on the twin, from its driver parameters.
+DrivesFactory = Callable[[CellTwin, Mapping[str, Any]], AbstractContextManager[EmulatedDrives]]
+
+
+@dataclass(frozen=True)
+class SerialCellDrives:
+    """Emulated Dynamixel servos on a pseudo-terminal, served from a thread of this
+    process.
+
+    Attributes:
+        driver_params: ``serial_driver`` parameters with the emulator's port.
+        thread: the emulator (fault commands: :meth:`EmulatorThread.apply`).
+        config: the emulated chain.
+    """
+
+    driver_params: Mapping[str, Any]
+    thread: EmulatorThread
+    config: EmulatorConfig
+
+    def inject_fault(self, joint_name: str) -> None:
+        """Latch an overload error in the servo of ``joint_name`` (its torque goes off).
+
+        Raises:
+            SimConfigError: when no servo turns ``joint_name``.
+        """
+        joints = self.config.joint_names
+        if joint_name not in joints:
+            raise SimConfigError(f"no servo turns {joint_name!r}; servos turn {list(joints)}")
+        servo = self.config.servos[joints.index(joint_name)]
+        self.thread.apply(RaiseHardwareError(servo_id=servo.servo_id, bits=OVERLOAD_BIT))
+
+
+@contextlib.contextmanager
+def serial_drives(twin: CellTwin, params: Mapping[str, Any]) -> Iterator[SerialCellDrives]:
+    """Emulated servos moving ``twin``, matching ``serial_driver`` parameters."""
+    config = EmulatorConfig.for_driver(params)
+    with EmulatorThread(config, plant=twin) as emulator:
+        driver_params = dict(params)
+        driver_params["port"] = emulator.port
+        # The emulated servos answer from a thread of this process: a scheduling hiccup
+        # of a loaded machine must not look like a silent servo to the driver.
+        driver_params["timeout_margin_s"] = max(
+            float(driver_params["timeout_margin_s"]), EMULATOR_MARGIN_S
+        )
+        safety = dict(driver_params["safety"])
+        safety["watchdog_cycles"] = max(int(safety["watchdog_cycles"]), EMULATOR_WATCHDOG_CYCLES)
+        driver_params["safety"] = safety
+        yield SerialCellDrives(driver_params, emulator, config)
+
+
+#: The backends whose emulated drives can move the twin, by name.
+SIMULATED_DRIVES: Mapping[str, DrivesFactory] = MappingProxyType(
+    {"serial": serial_drives, "ethercat": emulated_ethercat_drives}
+)
 
 
 @dataclass(frozen=True)
@@ -55,7 +131,7 @@ class RunOptions:
     Attributes:
         parts: parts spawned on the table.
         seed: seed of the scene (parts) and of the planner.
-        drives: drive backend (``serial``; see :data:`SIMULATED_DRIVES`).
+        drives: drive backend (``serial`` or ``ethercat``; see :data:`SIMULATED_DRIVES`).
         depth_noise: render the camera with the sensor noise model.
     """
 
@@ -69,8 +145,8 @@ class RunOptions:
             raise ConfigError(f"parts must be >= 1, got {self.parts}")
         if self.drives not in SIMULATED_DRIVES:
             raise ConfigError(
-                f"drives {self.drives!r} cannot move the simulated cell yet; "
-                f"simulated backends: {list(SIMULATED_DRIVES)}"
+                f"drives {self.drives!r} cannot move the simulated cell; "
+                f"simulated backends: {sorted(SIMULATED_DRIVES)}"
             )
 
 
@@ -80,7 +156,7 @@ class SimCell:
 
     twin: CellTwin
     camera: TwinCamera
-    emulator: EmulatorThread
+    emulator: EmulatedDrives
     supervisor: SafetySupervisor
     sequence: CellSequence
 
@@ -127,29 +203,19 @@ def sim_cell(options: RunOptions, twin: CellTwin | None = None) -> Iterator[SimC
     """
     cell_params = load_params("cell")
     twin = twin if twin is not None else CellTwin.with_random_parts(options.parts, options.seed)
-    drive_params = dict(load_params(driver_params_name(options.drives)))
+    drive_params = load_params(driver_params_name(options.drives))
     noise = replace(twin.params.depth_noise, enabled=options.depth_noise)
     clock = WallClock()
     with contextlib.ExitStack() as stack:
         camera = stack.enter_context(TwinCamera(twin, depth_noise=noise, seed=options.seed))
-        emulator = stack.enter_context(
-            EmulatorThread(EmulatorConfig.for_driver(drive_params), plant=twin)
-        )
-        drive_params["port"] = emulator.port
-        # The emulated servos answer from a thread of this process: a scheduling hiccup
-        # of a loaded machine must not look like a silent servo to the driver.
-        drive_params["timeout_margin_s"] = max(
-            float(drive_params["timeout_margin_s"]), EMULATOR_MARGIN_S
-        )
-        safety = dict(drive_params["safety"])
-        safety["watchdog_cycles"] = max(int(safety["watchdog_cycles"]), EMULATOR_WATCHDOG_CYCLES)
-        drive_params["safety"] = safety
-        bus = open_drive_bus(options.drives, drive_params, clock=clock)
+        emulator = stack.enter_context(SIMULATED_DRIVES[options.drives](twin, drive_params))
+        bus_params = dict(emulator.driver_params)
+        bus = open_drive_bus(options.drives, bus_params, clock=clock)
         stack.callback(bus.close)
         limits = JointLimits.from_chain(twin.robot.chain, bus.joint_names)
-        supervisor = SafetySupervisor(bus, limits, SafetyConfig.from_params(drive_params), clock)
+        supervisor = SafetySupervisor(bus, limits, SafetyConfig.from_params(bus_params), clock)
         stack.callback(supervisor.disarm)
-        follower = TrajectoryFollower(supervisor, clock, FollowerConfig.from_params(drive_params))
+        follower = TrajectoryFollower(supervisor, clock, FollowerConfig.from_params(bus_params))
         executor = PlanExecutor(follower, TwinGripper(twin, clock=clock))
         cfg = ParamReader(cell_params, "cell.yaml", ConfigError)
         planner = CellPlanner(

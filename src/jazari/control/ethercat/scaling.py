@@ -60,8 +60,9 @@ class JointScaling:
         return counts_per_s / self.counts_per_rad
 
     def torque_to_nm(self, per_mille: int) -> float:
-        """Joint torque [N·m] of object 0x6077 (per mille of rated torque)."""
-        return per_mille * self.rated_torque_nm / 1000.0
+        """Joint torque [N·m] of object 0x6077 (per mille of rated torque, on the motor's
+        side: signed by :attr:`direction` like positions and velocities)."""
+        return self.direction * per_mille * self.rated_torque_nm / 1000.0
 
     def to_counts(self, q_rad: float) -> int:
         """The position count [counts] nearest to a joint position [rad].

@@ -15,6 +15,8 @@ How the wire is set up (tests and ``jazari bench ethercat`` do all of it, as roo
 
 Modules: :mod:`.frame` (datagrams), :mod:`.esc` (registers, AL states, SII, sync managers,
 FMMUs, watchdog), :mod:`.sii`, :mod:`.coe` (object dictionary, SDO, mailbox),
-:mod:`.drive` (CiA 402 drive), :mod:`.application`, :mod:`.segment` (the line of slaves
-and frame faults), :mod:`.server`, :mod:`.client`, :mod:`.netns`, :mod:`.spec`.
+:mod:`.drive` (CiA 402 drive), :mod:`.axis` (what a drive moves: its own motor model,
+or a joint of the twin through :mod:`jazari.sim.joint_link`), :mod:`.application`,
+:mod:`.segment` (the line of slaves and frame faults), :mod:`.server`, :mod:`.client`,
+:mod:`.netns`, :mod:`.spec`.
 """

@@ -5,6 +5,9 @@ Run it inside the network namespace that holds the interface, for example::
     ip netns exec jzec0 python -m jazari.sim.ethercat_slave --interface ecs0 \\
         --control /tmp/ecat.sock --slaves 6
 
+With ``--plant-link FILE`` the drives turn the joints of a plant in another process
+(see :mod:`jazari.sim.ethercat_plant`) instead of their own motor models.
+
 It needs CAP_NET_RAW (root). :class:`jazari.sim.ethercat_slave.client.EmulatorProcess`
 does all of this for tests and benchmarks.
 """
@@ -20,9 +23,12 @@ import time
 from collections.abc import Sequence
 
 from jazari.control.rate import reduce_timer_slack
+from jazari.errors import JazariError
+from jazari.sim.ethercat_slave.axis import DEFAULT_FEEDBACK_TIMEOUT_S
 from jazari.sim.ethercat_slave.errors import EmulatorError
 from jazari.sim.ethercat_slave.server import EmulatorServer
 from jazari.sim.ethercat_slave.spec import SlaveSpec, build_segment
+from jazari.sim.joint_link import JointLink
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -35,6 +41,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--slaves", type=int, help="number of default emulated drives")
     group.add_argument("--spec", help="JSON list of slave specs (see SlaveSpec)")
+    parser.add_argument(
+        "--plant-link",
+        help="joint link file (jazari.sim.joint_link) of a plant the drives turn, in wire order",
+    )
+    parser.add_argument(
+        "--feedback-timeout",
+        type=float,
+        default=DEFAULT_FEEDBACK_TIMEOUT_S,
+        help="age of the plant's measurements at which a drive reports an encoder fault [s]",
+    )
     parser.add_argument(
         "--realtime-priority",
         type=int,
@@ -51,10 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.slaves < 1:
                 raise EmulatorError(f"--slaves must be >= 1, got {args.slaves}")
             specs = [SlaveSpec() for _ in range(args.slaves)]
-        server = EmulatorServer(
-            args.interface, build_segment(specs, time.monotonic()), args.control
-        )
-    except (EmulatorError, ValueError, OSError) as exc:
+        plant = None if args.plant_link is None else JointLink.attach(args.plant_link)
+        segment = build_segment(specs, time.monotonic(), plant, args.feedback_timeout)
+        server = EmulatorServer(args.interface, segment, args.control)
+    except (JazariError, ValueError, OSError) as exc:
         print(f"ethercat slave emulator: {exc}", file=sys.stderr)
         return 2
     reduce_timer_slack()

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from jazari.control.ethercat.pdo import CSP_RXPDO, CSP_TXPDO
+from jazari.sim.ethercat_slave.axis import Axis
 from jazari.sim.ethercat_slave.coe import (
     ABORT_DEVICE_STATE,
     ABORT_NOT_MAPPABLE,
@@ -80,11 +81,17 @@ class _PdoObject:
 
 
 class DriveApplication:
-    """Object dictionary, PDOs and mailbox of one emulated CiA 402 drive."""
+    """Object dictionary, PDOs and mailbox of one emulated CiA 402 drive.
 
-    def __init__(self, spec: DriveSpec, now_s: float) -> None:
+    Args:
+        spec: the drive.
+        now_s: the caller's clock at power-on [s].
+        axis: what the drive turns (default: its own motor model).
+    """
+
+    def __init__(self, spec: DriveSpec, now_s: float, axis: Axis | None = None) -> None:
         self.spec = spec
-        self.drive = EmulatedCspDrive(spec.params, spec.position_counts, now_s)
+        self.drive = EmulatedCspDrive(spec.params, spec.position_counts, now_s, axis)
         self.al_state = AL_INIT
         self.controlword = 0
         self.target_position = spec.position_counts

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from jazari.sim.ethercat_slave.axis import DEFAULT_FEEDBACK_TIMEOUT_S
 from jazari.sim.ethercat_slave.errors import EmulatorError
 from jazari.sim.ethercat_slave.netns import VethWire
 from jazari.sim.ethercat_slave.spec import SlaveSpec
@@ -32,6 +33,10 @@ class EmulatorProcess:
         realtime_priority: SCHED_FIFO priority of the emulator (0: normal scheduling).
             Real slaves answer within microseconds; a priority keeps the emulator's
             answers prompt on a busy machine.
+        plant_link: a :class:`~jazari.sim.joint_link.JointLink` file whose joints the
+            drives turn, one slot per drive in wire order (None: their motor models).
+        feedback_timeout_s: with a plant, the age of its measurements at which a drive
+            reports an encoder fault [s].
     """
 
     def __init__(
@@ -40,6 +45,8 @@ class EmulatorProcess:
         specs: list[SlaveSpec],
         start_timeout_s: float = 15.0,
         realtime_priority: int = 0,
+        plant_link: Path | None = None,
+        feedback_timeout_s: float = DEFAULT_FEEDBACK_TIMEOUT_S,
     ) -> None:
         if not specs:
             raise EmulatorError("the emulator needs at least one slave spec")
@@ -50,7 +57,9 @@ class EmulatorProcess:
         command += ["jazari.sim.ethercat_slave", "--interface", wire.slave_interface]
         command += ["--control", self.control_path, "--spec", spec_json]
         command += ["--realtime-priority", str(realtime_priority)]
-        command += ["--realtime-priority", str(realtime_priority)]
+        if plant_link is not None:
+            command += ["--plant-link", str(plant_link)]
+            command += ["--feedback-timeout", str(feedback_timeout_s)]
         # Diagnostics go to a file, not a pipe nobody drains while the emulator runs.
         self._log_path = Path(self._dir.name) / "emulator.log"
         with self._log_path.open("w") as log:

@@ -1,10 +1,12 @@
 """An emulated CiA 402 servo drive in cyclic synchronous position mode.
 
 The power state machine is :class:`jazari.control.cia402.PowerStateMachine`, the same code
-the master plans against. The motor is a position loop with velocity feed-forward,
-velocity and acceleration limits, a following-error monitor, a quick-stop ramp, and a
-fault reaction that ramps to standstill before entering FAULT. Positions are kept in
-encoder counts, as the drive reports them.
+the master plans against. In OPERATION ENABLED the axis follows the target under a
+following-error monitor; quick stop and the fault reaction ramp it to standstill (the
+fault reaction then enters FAULT); otherwise the axis is unpowered. The axis is the
+drive's own motor model or a joint of a plant in another process (see
+:mod:`jazari.sim.ethercat_slave.axis`). Positions are in encoder counts, as the drive
+reports them.
 """
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ from jazari.control.cia402 import (
     PowerStateMachine,
     encode_statusword,
 )
+from jazari.sim.ethercat_slave.axis import Axis, ModelAxis
 from jazari.sim.ethercat_slave.errors import EmulatorError
 
 ERROR_FOLLOWING = 0x8611
 ERROR_LEFT_OP = 0xA000
-_MAX_STEP_S = 0.0005  # integration sub-step [s]: keeps the position loop stable
 _MAX_ADVANCE_S = 0.05  # a stalled process does not teleport the axis
 _SUPPORTED_MODES = frozenset({int(ModeOfOperation.CYCLIC_SYNCHRONOUS_POSITION)})
 _MOVING = frozenset({PowerState.OPERATION_ENABLED})
@@ -79,37 +81,51 @@ class EmulatedCspDrive:
 
     Args:
         params: motor and limits.
-        position_counts: initial encoder position [counts].
+        position_counts: initial encoder position [counts] (of the motor model; a given
+            ``axis`` has its own).
         now_s: the caller's clock at power-on [s].
+        axis: what the drive turns (default: its own motor model).
     """
 
-    def __init__(self, params: DriveParameters, position_counts: int, now_s: float) -> None:
+    def __init__(
+        self,
+        params: DriveParameters,
+        position_counts: int,
+        now_s: float,
+        axis: Axis | None = None,
+    ) -> None:
         self.params = params
-        self._position = float(position_counts)
+        self.axis: Axis = axis if axis is not None else ModelAxis(params, position_counts)
         self.power_on(now_s)
 
     def power_on(self, now_s: float) -> None:
         """Start as after switching the drive's logic supply on (the position is kept:
         the encoder is absolute)."""
         self.machine = PowerStateMachine()
-        self._velocity = 0.0
-        self._acceleration = 0.0
-        self._target = round(self._position)
+        self._target = round(self.axis.position_counts)
         self._target_velocity = 0.0
         self._last_target_s = now_s
         self._controlword = 0
         self._mode_requested = 0
         self._mode = 0
         self._fault_cause_present = False
+        self._axis_fault = False
+        self._standstill = False
         self._powered_on_s = now_s
         self._last_advance_s = now_s
+        self.axis.hold(now_s, 0.0)  # no power yet: the axis stands (a plant's brake holds)
+
+    def power_off(self, now_s: float) -> None:
+        """The drive's supply went off: the axis is unpowered from now on (a plant's
+        joint brakes where it is)."""
+        self.axis.hold(now_s, 0.0)
 
     # -- process data --------------------------------------------------------------------
 
     def receive(self, controlword: int, target_position: int, mode: int, now_s: float) -> None:
         """Take one cycle's outputs (SM2 buffer complete)."""
         self.advance(now_s)
-        self.machine.apply(controlword, self._fault_cause_present)
+        self.machine.apply(controlword, self._fault_cause_present or self._axis_fault)
         self._controlword = controlword
         self.request_mode(mode)
         if self.machine.state is PowerState.OPERATION_ENABLED:
@@ -120,7 +136,7 @@ class EmulatedCspDrive:
         else:
             # A drive that is not following holds its actual position as target, so
             # enabling it never jumps (the master sends the actual position too).
-            self._target = round(self._position)
+            self._target = round(self.axis.position_counts)
             self._target_velocity = 0.0
         self._last_target_s = now_s
 
@@ -148,44 +164,36 @@ class EmulatedCspDrive:
     # -- motion --------------------------------------------------------------------------
 
     def advance(self, now_s: float) -> None:
-        """Move the motor up to ``now_s`` [s on the caller's clock]."""
+        """Move the axis up to ``now_s`` [s on the caller's clock]."""
         elapsed = min(now_s - self._last_advance_s, _MAX_ADVANCE_S)
         self._last_advance_s = now_s
+        axis_error = self.axis.update(now_s)
         if self.machine.state is PowerState.NOT_READY_TO_SWITCH_ON:
             if now_s - self._powered_on_s >= self.params.self_test_s:
                 self.machine.complete_self_test()
             return
-        steps = max(1, math.ceil(elapsed / _MAX_STEP_S)) if elapsed > 0 else 0
-        for _ in range(steps):
-            self._step(elapsed / steps)
+        # A failing axis (lost position feedback) faults the drive and blocks resets
+        # until it recovers.
+        self._axis_fault = axis_error != 0
+        if self._axis_fault:
+            self.machine.fault(axis_error)
+        # Also with no time elapsed: a new target reaches the axis as soon as it arrives.
+        self._move(now_s, max(elapsed, 0.0))
 
-    def _step(self, dt: float) -> None:
+    def _move(self, now_s: float, dt: float) -> None:
         p = self.params
         state = self.machine.state
         if state in _MOVING and self._mode in _SUPPORTED_MODES:
-            error = self._target - self._position
-            command = self._target_velocity + p.position_gain_per_s * error
-            vmax = p.max_velocity_rad_s * p.counts_per_rad
-            command = max(-vmax, min(vmax, command))
-            dv_max = p.max_acceleration_rad_s2 * p.counts_per_rad * dt
-            dv = max(-dv_max, min(dv_max, command - self._velocity))
-            self._move(dv, dt)
-            if abs(self._target - self._position) > p.following_error_window_rad * p.counts_per_rad:
+            self.axis.follow(self._target, self._target_velocity, now_s, dt)
+            error = abs(self._target - self.axis.position_counts)
+            if error > p.following_error_window_rad * p.counts_per_rad:
                 self.machine.fault(ERROR_FOLLOWING)
         elif state in _RAMPING or state in _MOVING:
-            dv_max = p.quick_stop_deceleration_rad_s2 * p.counts_per_rad * dt
-            dv = max(-dv_max, min(dv_max, -self._velocity))
-            self._move(dv, dt)
-            if state is PowerState.FAULT_REACTION_ACTIVE and self._velocity == 0.0:
+            self._standstill = self.axis.decelerate(now_s, dt)
+            if state is PowerState.FAULT_REACTION_ACTIVE and self._standstill:
                 self.machine.complete_fault_reaction()
         else:
-            self._velocity = 0.0
-            self._acceleration = 0.0
-
-    def _move(self, dv: float, dt: float) -> None:
-        self._acceleration = dv / dt
-        self._velocity += dv
-        self._position += self._velocity * dt
+            self.axis.hold(now_s, dt)
 
     # -- reported values -----------------------------------------------------------------
 
@@ -196,28 +204,24 @@ class EmulatedCspDrive:
         extra = SW_REMOTE
         if state is PowerState.OPERATION_ENABLED and self._mode in _SUPPORTED_MODES:
             extra |= SW_CSP_FOLLOWING
-        if state is PowerState.QUICK_STOP_ACTIVE and self._velocity == 0.0:
+        if state is PowerState.QUICK_STOP_ACTIVE and self._standstill:
             extra |= SW_TARGET_REACHED
         return encode_statusword(state, extra)
 
     @property
     def position_actual(self) -> int:
         """Object 0x6064 [counts]."""
-        return _i32(round(self._position))
+        return _i32(round(self.axis.position_counts))
 
     @property
     def velocity_actual(self) -> int:
         """Object 0x606C [counts/s]."""
-        return _i32(round(self._velocity))
+        return _i32(round(self.axis.velocity_counts_s))
 
     @property
     def torque_actual(self) -> int:
         """Object 0x6077 [per mille of rated torque]."""
-        p = self.params
-        accel_rad = self._acceleration / p.counts_per_rad
-        vel_rad = self._velocity / p.counts_per_rad
-        torque = p.torque_per_acceleration * accel_rad + p.torque_per_velocity * vel_rad
-        return max(-32768, min(32767, round(torque)))
+        return self.axis.torque_per_mille
 
     @property
     def error_code(self) -> int:

@@ -168,6 +168,7 @@ class EscSlave:
     def power_cycle(self, now_s: float, off_s: float) -> None:
         """Switch the slave off for ``off_s`` seconds; it comes back as from power-on."""
         self._power_off_until_s = now_s + off_s
+        self.app.drive.power_off(now_s)
 
     def silence(self, now_s: float, duration_s: float | None) -> None:
         """Stop answering (link lost) for ``duration_s`` seconds, or for good with None.

@@ -13,6 +13,7 @@ import os
 import secrets
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from jazari.sim.ethercat_slave.errors import EmulatorError
@@ -21,11 +22,18 @@ MASTER_INTERFACE = "ecm0"
 SLAVE_INTERFACE = "ecs0"
 
 
-def unavailable_reason() -> str | None:
-    """Why namespaces cannot be used here, or None when they can."""
-    if os.geteuid() != 0:
+def unavailable_reason(
+    euid: int | None = None, which: Callable[[str], str | None] | None = None
+) -> str | None:
+    """Why namespaces cannot be used here, or None when they can.
+
+    Args:
+        euid: the effective user id to judge (default: this process's).
+        which: how to find a command (default: :func:`shutil.which`, on PATH).
+    """
+    if (os.geteuid() if euid is None else euid) != 0:
         return "needs root (CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN) for network namespaces"
-    if shutil.which("ip") is None:
+    if (shutil.which if which is None else which)("ip") is None:
         return "needs the 'ip' command (Debian package iproute2)"
     if not os.path.exists("/proc/self/ns/net"):
         return "the kernel has no network namespaces"

@@ -9,11 +9,13 @@ from typing import Any
 
 from jazari.control.ethercat.pdo import CSP_RXPDO, CSP_TXPDO
 from jazari.sim.ethercat_slave.application import DriveApplication, DriveSpec
+from jazari.sim.ethercat_slave.axis import DEFAULT_FEEDBACK_TIMEOUT_S, Axis, PlantAxis
 from jazari.sim.ethercat_slave.drive import DriveParameters
 from jazari.sim.ethercat_slave.errors import EmulatorError
 from jazari.sim.ethercat_slave.esc import EscSlave
 from jazari.sim.ethercat_slave.segment import Segment
 from jazari.sim.ethercat_slave.sii import SlaveIdentity, SyncManagerSpec, build_sii
+from jazari.sim.joint_link import JointLink
 
 #: Vendor id and product code of the emulated drive (not a registered ETG identity: set
 #: the real drives' values in config/ethercat_driver.yaml).
@@ -91,8 +93,22 @@ class SlaveSpec:
         return cls(**data)
 
 
-def build_slave(spec: SlaveSpec, serial: int, last: bool, now_s: float) -> EscSlave:
-    """One ESC + drive from its spec."""
+def drive_parameters(spec: SlaveSpec) -> DriveParameters:
+    """The emulated drive's motion parameters from its spec."""
+    return DriveParameters(
+        counts_per_rad=spec.counts_per_rad,
+        max_velocity_rad_s=spec.max_velocity_rad_s,
+        max_acceleration_rad_s2=spec.max_acceleration_rad_s2,
+        quick_stop_deceleration_rad_s2=spec.quick_stop_deceleration_rad_s2,
+        following_error_window_rad=spec.following_error_window_rad,
+    )
+
+
+def build_slave(
+    spec: SlaveSpec, serial: int, last: bool, now_s: float, axis: Axis | None = None
+) -> EscSlave:
+    """One ESC + drive from its spec; the drive turns ``axis`` (default: its own motor
+    model)."""
     identity = SlaveIdentity(
         spec.vendor_id,
         spec.product_code,
@@ -101,25 +117,42 @@ def build_slave(spec: SlaveSpec, serial: int, last: bool, now_s: float) -> EscSl
         spec.name,
         standard_sync_managers(),
     )
-    params = DriveParameters(
-        counts_per_rad=spec.counts_per_rad,
-        max_velocity_rad_s=spec.max_velocity_rad_s,
-        max_acceleration_rad_s2=spec.max_acceleration_rad_s2,
-        quick_stop_deceleration_rad_s2=spec.quick_stop_deceleration_rad_s2,
-        following_error_window_rad=spec.following_error_window_rad,
-    )
     drive_spec = DriveSpec(
         identity,
-        params,
+        drive_parameters(spec),
         spec.counts_per_rev,
         spec.gear_ratio,
         spec.rated_torque_mnm,
         spec.position_counts,
     )
-    application = DriveApplication(drive_spec, now_s)
+    application = DriveApplication(drive_spec, now_s, axis)
     return EscSlave(application, build_sii(identity, CSP_TXPDO, CSP_RXPDO), last, now_s)
 
 
-def build_segment(specs: list[SlaveSpec], now_s: float) -> Segment:
-    """The slaves of ``specs`` in wire order (serial numbers default to positions)."""
-    return Segment([build_slave(s, i + 1, i == len(specs) - 1, now_s) for i, s in enumerate(specs)])
+def build_segment(
+    specs: list[SlaveSpec],
+    now_s: float,
+    plant: JointLink | None = None,
+    feedback_timeout_s: float = DEFAULT_FEEDBACK_TIMEOUT_S,
+) -> Segment:
+    """The slaves of ``specs`` in wire order (serial numbers default to positions).
+
+    Args:
+        specs: the drives.
+        now_s: the caller's clock [s].
+        plant: when given, drive ``k`` (0-based wire order) turns the plant's joint in
+            slot ``k`` instead of its motor model.
+        feedback_timeout_s: with a plant, the age of its measurements at which a drive
+            reports an encoder fault [s].
+
+    Raises:
+        EmulatorError: when the plant's slots do not match the drives.
+    """
+    if plant is not None and plant.joints != len(specs):
+        raise EmulatorError(f"the plant link has {plant.joints} joints for {len(specs)} drives")
+    slaves = []
+    for k, spec in enumerate(specs):
+        params = drive_parameters(spec)
+        axis = None if plant is None else PlantAxis(plant, k, params, feedback_timeout_s)
+        slaves.append(build_slave(spec, k + 1, k == len(specs) - 1, now_s, axis))
+    return Segment(slaves)
