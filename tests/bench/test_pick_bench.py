@@ -1,4 +1,5 @@
-"""``jazari bench pick`` prints the bench shape (quick run: one scene of two parts)."""
+"""``jazari bench pick`` prints the bench shape (quick run: one scene of two parts), over
+either simulated drive backend."""
 
 from __future__ import annotations
 
@@ -7,14 +8,20 @@ import json
 import pytest
 
 from jazari.cli import main
+from jazari.sim.ethercat_plant import unavailable_ethercat_reason
 
 pytestmark = pytest.mark.slow
 
 
-def test_quick_pick_bench_reports_sorting_time_and_rate(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["bench", "pick", "--json", "--quick"]) == 0
+@pytest.mark.parametrize("drives", ["serial", "ethercat"])
+def test_quick_pick_bench_reports_sorting_time_and_rate(
+    capsys: pytest.CaptureFixture[str], drives: str
+) -> None:
+    if drives == "ethercat" and (reason := unavailable_ethercat_reason()) is not None:
+        pytest.skip(f"emulated EtherCAT drives: {reason}")
+    assert main(["bench", "pick", "--json", "--quick", "--drives", drives]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["bench"] == "pick"
+    assert out["bench"] == "pick" and out["params"]["drives"] == drives
     jazari = out["results"]["jazari"]
     assert jazari["parts"] == 2
     assert 0.0 <= jazari["sorted_fraction"] <= 1.0
